@@ -1,0 +1,131 @@
+package org.caregraph.cli;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.caregraph.graph.Cypher;
+import org.caregraph.ingest.ErrorReport;
+import org.caregraph.ingest.ImportInput;
+import org.caregraph.ingest.ImportProgress;
+import org.caregraph.ingest.Importer;
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.Values;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.util.FileSystemUtils;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.json.JsonMapper;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Import benchmark: imports PATH into a fresh embedded graph --runs times and reports the median "
+                + "resources/s, the re-import (idempotent, nothing changes) rate, peak heap, and a same-process baseline: "
+                + "plain MERGE of as many nodes with payloads of the same size, no relationships."})
+public class BenchCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "PATH")
+    List<Path> paths;
+
+    @Option(names = "--runs", defaultValue = "3")
+    int runs;
+
+    @Option(names = "--batch-size", defaultValue = "2000")
+    int batchSize;
+
+    @Option(names = "--work-dir", defaultValue = "target/bench", description = "Scratch directory for the graphs.")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        List<ImportInput> inputs = new ArrayList<>();
+        for (Path p : paths) inputs.addAll(ImportInput.expand(p, p.toString()));
+        double[] importRate = new double[runs];
+        double[] reimportRate = new double[runs];
+        double[] baselineRate = new double[runs];
+        long[] peakHeap = new long[runs];
+        long resources = 0;
+        for (int run = 0; run < runs; run++) {
+            Path dir = workDir.resolve("run-" + run);
+            FileSystemUtils.deleteRecursively(dir);
+            Files.createDirectories(dir);
+            GraphOptions graph = new GraphOptions();
+            graph.dataDir = dir.resolve("graph");
+            graph.boltPort = 0;
+            try (ConfigurableApplicationContext ctx = graph.startQuiet("--caregraph.import.batch-size=" + batchSize);
+                 ErrorReport errors = new ErrorReport(dir.resolve("errors.ndjson"))) {
+                Importer importer = ctx.getBean(Importer.class);
+                System.gc();
+                resetPeaks();
+                ImportProgress first = importer.run(inputs, errors, p -> { });
+                peakHeap[run] = heapPeak();
+                ImportProgress again = importer.run(inputs, errors, p -> { });
+                importRate[run] = first.perSecond();
+                reimportRate[run] = again.perSecond();
+                resources = first.imported();
+                int avgJson = averageJsonLength(ctx.getBean(Driver.class));
+                baselineRate[run] = baseline(ctx.getBean(Driver.class), first.imported(), avgJson);
+                System.err.printf("run %d: import %,.0f resources/s (%,d in %.1f s, %d rejected), re-import %,.0f/s, "
+                                + "baseline %,.0f nodes/s, peak heap %d MB%n", run + 1, importRate[run], first.imported(),
+                        first.seconds(), first.failed(), reimportRate[run], baselineRate[run], peakHeap[run] >> 20);
+            }
+            FileSystemUtils.deleteRecursively(dir);
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("resources", resources);
+        report.put("runs", runs);
+        report.put("importResourcesPerSecondMedian", Math.round(median(importRate)));
+        report.put("reimportResourcesPerSecondMedian", Math.round(median(reimportRate)));
+        report.put("baselineNodesPerSecondMedian", Math.round(median(baselineRate)));
+        report.put("importToBaselineRatio", Math.round(100 * median(importRate) / median(baselineRate)) / 100.0);
+        report.put("peakHeapMBMax", Arrays.stream(peakHeap).max().orElse(0) >> 20);
+        report.put("maxHeapMB", Runtime.getRuntime().maxMemory() >> 20);
+        report.put("cores", Runtime.getRuntime().availableProcessors());
+        System.out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        return 0;
+    }
+
+    private static int averageJsonLength(Driver driver) {
+        try (var s = driver.session()) {
+            return s.run(Cypher.query("bench-average-json")).single().get("length").asInt(1000);
+        }
+    }
+
+    /** Nodes/s of the baseline write, batched like the import. */
+    private double baseline(Driver driver, long count, int jsonLength) {
+        String payload = "x".repeat(Math.max(1, jsonLength));
+        long start = System.nanoTime();
+        try (var s = driver.session()) {
+            for (long i = 0; i < count; i += batchSize) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (long k = i; k < Math.min(count, i + batchSize); k++) rows.add(Map.of("key", "b" + k, "json", payload));
+                s.executeWrite(tx -> tx.run(Cypher.query("bench-baseline"), Values.parameters("rows", rows)).consume());
+            }
+        }
+        return count / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void resetPeaks() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
+    }
+
+    private static long heapPeak() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
+        }
+        return sum;
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}

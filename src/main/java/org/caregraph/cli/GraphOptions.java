@@ -1,0 +1,42 @@
+package org.caregraph.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.caregraph.CareGraphApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Option;
+
+/** Options every command shares: where the graph is. They override application.properties and the environment. */
+public class GraphOptions {
+    @Option(names = "--data-dir", description = "Embedded Neo4j data directory (default: ./data, or CAREGRAPH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--bolt-port", description = "Bolt port of the embedded Neo4j (default 7687; 0 picks a free one).")
+    Integer boltPort;
+
+    @Option(names = "--neo4j-uri", description = "External Neo4j (bolt://, neo4j://, bolt+s://...) instead of embedded; also NEO4J_URI.")
+    String neo4jUri;
+
+    List<String> springArgs() {
+        List<String> args = new ArrayList<>();
+        if (dataDir != null) args.add("--caregraph.neo4j.data-dir=" + dataDir);
+        if (boltPort != null) args.add("--caregraph.neo4j.bolt-port=" + boltPort);
+        if (neo4jUri != null) args.add("--caregraph.neo4j.uri=" + neo4jUri);
+        return args;
+    }
+
+    /** A non-web application context for one-shot commands (quiet logs: the command prints what matters). */
+    ConfigurableApplicationContext startQuiet(String... extra) {
+        List<String> args = springArgs();
+        args.add("--logging.level.root=WARN");
+        args.add("--logging.level.org.caregraph=WARN");
+        args.addAll(List.of(extra));
+        return new SpringApplicationBuilder(CareGraphApplication.class)
+                .web(WebApplicationType.NONE)
+                .logStartupInfo(false)
+                .run(args.toArray(String[]::new));
+    }
+}

@@ -1,0 +1,43 @@
+package org.caregraph.graph;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Cypher the application runs, read from the top-level {@code cypher/} folder (packaged as classpath
+ * {@code cypher/}), so that analysts read exactly the queries the app executes.
+ */
+public final class Cypher {
+    private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+
+    private Cypher() {
+    }
+
+    /** The query in {@code cypher/NAME.cypher}. */
+    public static String query(String name) {
+        return CACHE.computeIfAbsent(name, Cypher::load);
+    }
+
+    /** The statements of a multi-statement file, split at semicolons that end a line. */
+    public static List<String> statements(String name) {
+        return Arrays.stream(query(name).split(";\\s*(\\n|$)"))
+                .map(s -> s.lines().filter(l -> !l.strip().startsWith("//")).reduce("", (a, b) -> a + b + "\n").strip())
+                .filter(s -> !s.isEmpty())
+                .toList();
+    }
+
+    private static String load(String name) {
+        String path = "cypher/" + name + ".cypher";
+        try (InputStream in = Cypher.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) throw new IllegalStateException("missing Cypher file " + path);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + path, e);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package org.caregraph.graph;
+
+import ca.uhn.fhir.context.FhirContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+class FhirConfig {
+    /** Costly to build and thread-safe: one per process. */
+    @Bean
+    FhirContext fhirContext() {
+        return FhirContext.forR4();
+    }
+}

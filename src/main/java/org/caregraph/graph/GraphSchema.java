@@ -1,0 +1,28 @@
+package org.caregraph.graph;
+
+import org.neo4j.driver.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.stereotype.Component;
+
+/** Creates constraints and indexes from cypher/schema.cypher (idempotent) and waits until they are online. */
+@Component
+public class GraphSchema implements InitializingBean {
+    private static final Logger log = LoggerFactory.getLogger(GraphSchema.class);
+    private final Driver driver;
+
+    public GraphSchema(Driver driver) {
+        this.driver = driver;
+    }
+
+    @Override
+    public void afterPropertiesSet() {
+        try (var session = driver.session()) {
+            for (String statement : Cypher.statements("schema")) {
+                session.run(statement).consume();
+            }
+        }
+        log.info("Graph schema ready ({} statements from cypher/schema.cypher)", Cypher.statements("schema").size());
+    }
+}

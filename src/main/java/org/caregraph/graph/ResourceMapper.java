@@ -1,0 +1,250 @@
+package org.caregraph.graph;
+
+import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
+import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeChildChoiceDefinition;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.util.FhirTerser;
+import ca.uhn.fhir.util.IModelVisitor2;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.hl7.fhir.instance.model.api.IBase;
+import org.hl7.fhir.instance.model.api.IBaseExtension;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
+import org.springframework.stereotype.Component;
+
+/**
+ * FHIR R4 resource (any type) → {@link ResourceRecord}: validates the structure with HAPI's strict parser, resolves
+ * bundle-local references, and derives the graph's relationships (one per Reference element, typed by the element's
+ * name), Concepts (one per Coding) and identifiers from HAPI's element definitions rather than a hand-picked list.
+ * Thread-safe; HAPI parsers are not, so each call makes its own.
+ */
+@Component
+public class ResourceMapper {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+    /** Element names that say little about the relationship; the enclosing element names it instead. */
+    private static final Set<String> GENERIC = Set.of("individual", "member", "who", "actor", "reference", "item", "party");
+    /** Where a resource keeps its clinically relevant time, first match wins. */
+    private static final List<String[]> TIME_PATHS = List.of(
+            new String[] {"period", "start"}, new String[] {"effectiveDateTime"}, new String[] {"effectivePeriod", "start"},
+            new String[] {"effectiveInstant"}, new String[] {"onsetDateTime"}, new String[] {"onsetPeriod", "start"},
+            new String[] {"performedDateTime"}, new String[] {"performedPeriod", "start"}, new String[] {"occurrenceDateTime"},
+            new String[] {"occurrencePeriod", "start"}, new String[] {"authoredOn"}, new String[] {"recordedDate"},
+            new String[] {"started"}, new String[] {"issued"}, new String[] {"date"}, new String[] {"created"},
+            new String[] {"billablePeriod", "start"}, new String[] {"recorded"}, new String[] {"birthDate"});
+
+    private final FhirContext fhir;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Set<String> resourceTypes;
+
+    public ResourceMapper(FhirContext fhir) {
+        this.fhir = fhir;
+        this.resourceTypes = Set.copyOf(fhir.getResourceTypes());
+    }
+
+    public boolean isResourceType(String type) {
+        return resourceTypes.contains(type);
+    }
+
+    /**
+     * @param resource   the resource as parsed JSON; bundle-local references in it are rewritten in place
+     * @param urnLookup  resolves {@code urn:uuid:}/{@code urn:oid:} fullUrls of the enclosing Bundle to {@code Type/id}
+     *                   (returns null when unknown); outside a Bundle nothing resolves
+     */
+    public ResourceRecord map(ObjectNode resource, Function<String, String> urnLookup) {
+        String type = text(resource, "resourceType");
+        if (type == null) throw new InvalidResourceException("required", "resource has no resourceType", null);
+        if (!resourceTypes.contains(type)) {
+            throw new InvalidResourceException("not-supported", "unknown resource type '" + type + "' (not FHIR R4)", null);
+        }
+        String id = text(resource, "id");
+        if (id == null) throw new InvalidResourceException("required", type + " has no id", type + ".id");
+        if (!ID.matcher(id).matches()) {
+            throw new InvalidResourceException("invalid", "invalid id '" + id + "' (FHIR ids are [A-Za-z0-9-.]{1,64})", type + ".id");
+        }
+        rewriteUrnReferences(resource, type, urnLookup);
+        String text;
+        try {
+            text = json.writeValueAsString(resource);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        IBaseResource parsed;
+        try {
+            IParser parser = fhir.newJsonParser().setParserErrorHandler(new StrictErrorHandler());
+            parsed = parser.parseResource(text);
+        } catch (DataFormatException e) {
+            throw new InvalidResourceException("structure", e.getMessage(), type);
+        }
+        Derived derived = new Derived(type);
+        fhir.newTerser().visit(parsed, derived);
+        return new ResourceRecord(type + "/" + id, type, id, text, hash(text), time(resource), derived.patient,
+                List.copyOf(derived.refs.values()), List.copyOf(derived.codes.values()), identifiers(resource, type));
+    }
+
+    private static void rewriteUrnReferences(JsonNode node, String path, Function<String, String> urnLookup) {
+        if (node instanceof ObjectNode obj) {
+            JsonNode ref = obj.get("reference");
+            if (ref != null && ref.isTextual() && ref.asText().startsWith("urn:")) {
+                String target = urnLookup == null ? null : urnLookup.apply(ref.asText());
+                if (target == null) {
+                    throw new InvalidResourceException("not-found", "reference '" + ref.asText()
+                            + "' does not resolve to an entry of this Bundle", path + ".reference");
+                }
+                obj.set("reference", TextNode.valueOf(target));
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (f.getValue().isContainerNode()) rewriteUrnReferences(f.getValue(), path + "." + f.getKey(), urnLookup);
+            }
+        } else if (node.isArray()) {
+            for (JsonNode item : node) rewriteUrnReferences(item, path, urnLookup);
+        }
+    }
+
+    /** Walks the parsed resource with HAPI's element definitions, collecting references and codings. */
+    private final class Derived implements IModelVisitor2 {
+        final String type;
+        final Map<String, ResourceRecord.Ref> refs = new LinkedHashMap<>();
+        final Map<String, ResourceRecord.Code> codes = new LinkedHashMap<>();
+        String patient;
+
+        Derived(String type) {
+            this.type = type;
+        }
+
+        @Override
+        public boolean acceptElement(IBase element, List<IBase> containing, List<BaseRuntimeChildDefinition> children,
+                                     List<BaseRuntimeElementDefinition<?>> definitions) {
+            if (element instanceof Reference ref) addReference(ref, names(children, element));
+            else if (element instanceof Coding coding) addCoding(coding, names(children, element));
+            return true;
+        }
+
+        @Override
+        public boolean acceptUndeclaredExtension(IBaseExtension<?, ?> ext, List<IBase> containing,
+                                                 List<BaseRuntimeChildDefinition> children,
+                                                 List<BaseRuntimeElementDefinition<?>> definitions) {
+            return true;
+        }
+
+        private void addReference(Reference ref, List<String> names) {
+            String value = ref.getReference();
+            if (value == null || value.isBlank() || value.startsWith("#")) return;
+            String path = type + "." + String.join(".", names);
+            String last = names.isEmpty() ? "reference" : names.get(names.size() - 1);
+            if (GENERIC.contains(last) && names.size() > 1) last = names.get(names.size() - 2);
+            String rel = relName(last);
+            ResourceRecord.Ref out;
+            int q = value.indexOf('?');
+            if (q > 0) {
+                out = conditional(value, q, rel, path);
+            } else {
+                IdType target = new IdType(value);
+                String targetType = target.getResourceType();
+                if (targetType == null || !target.hasIdPart() || !resourceTypes.contains(targetType)) {
+                    throw new InvalidResourceException("invalid", "reference '" + value + "' does not name a FHIR R4 resource", path);
+                }
+                out = new ResourceRecord.Ref(rel, path, targetType + "/" + target.getIdPart(), targetType, target.getIdPart(), null);
+            }
+            refs.putIfAbsent(out.rel() + " " + out.path() + " " + out.key(), out);
+            if (patient == null && "Patient".equals(out.type()) && out.ident() == null
+                    && (path.equals(type + ".subject") || path.equals(type + ".patient"))) {
+                patient = out.key();
+            }
+        }
+
+        private ResourceRecord.Ref conditional(String value, int q, String rel, String path) {
+            String targetType = value.substring(0, q);
+            String query = value.substring(q + 1);
+            if (!resourceTypes.contains(targetType) || !query.startsWith("identifier=") || query.contains("&")) {
+                throw new InvalidResourceException("not-supported", "conditional reference '" + value
+                        + "': only Type?identifier=system|value is resolved at import", path);
+            }
+            String token = URLDecoder.decode(query.substring("identifier=".length()), StandardCharsets.UTF_8);
+            String ident = targetType + "|" + (token.contains("|") ? token : "|" + token);
+            return new ResourceRecord.Ref(rel, path, targetType + "?identifier=" + token, targetType, null, ident);
+        }
+
+        private void addCoding(Coding coding, List<String> names) {
+            if (!coding.hasSystem() || !coding.hasCode()) return;
+            List<String> at = !names.isEmpty() && names.get(names.size() - 1).equals("coding") ? names.subList(0, names.size() - 1) : names;
+            String path = type + (at.isEmpty() ? "" : "." + String.join(".", at));
+            String key = coding.getSystem() + "|" + coding.getCode();
+            codes.putIfAbsent(key + " " + path, new ResourceRecord.Code(key, coding.getSystem(), coding.getCode(),
+                    coding.getDisplay(), path));
+        }
+    }
+
+    private static List<String> names(List<BaseRuntimeChildDefinition> children, IBase element) {
+        List<String> names = new ArrayList<>(children.size());
+        for (BaseRuntimeChildDefinition child : children) {
+            String name = child.getElementName();
+            if (child instanceof RuntimeChildChoiceDefinition) name = name.replace("[x]", "");
+            names.add(name);
+        }
+        return names;
+    }
+
+    /** serviceProvider → SERVICE_PROVIDER */
+    static String relName(String element) {
+        return element.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase();
+    }
+
+    private static List<String> identifiers(ObjectNode resource, String type) {
+        JsonNode ids = resource.get("identifier");
+        if (ids == null) return List.of();
+        List<String> out = new ArrayList<>();
+        for (JsonNode i : ids.isArray() ? ids : List.of(ids)) {
+            String system = text(i, "system");
+            String value = text(i, "value");
+            if (value != null) out.add(type + "|" + (system == null ? "" : system) + "|" + value);
+        }
+        return out.stream().distinct().toList();
+    }
+
+    private static String time(ObjectNode resource) {
+        for (String[] path : TIME_PATHS) {
+            JsonNode n = resource;
+            for (String p : path) n = n == null ? null : n.get(p);
+            if (n != null && n.isTextual()) return n.asText();
+        }
+        return null;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v != null && v.isTextual() && !v.asText().isBlank() ? v.asText() : null;
+    }
+
+    static String hash(String text) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

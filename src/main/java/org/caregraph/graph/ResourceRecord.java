@@ -1,0 +1,67 @@
+package org.caregraph.graph;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One FHIR resource as the writer stores it: the full JSON (lossless) plus what the graph derives from it.
+ *
+ * @param key         {@code Type/id}
+ * @param json        the resource exactly as received (after bundle-local urn:uuid references were resolved)
+ * @param hash        content hash of {@code json}; an unchanged resource is not written again
+ * @param time        the clinically relevant instant (period start, effective, onset...), ISO-8601, or null
+ * @param patient     key of the patient this resource is about, when it names one (drives the encounter chain)
+ * @param identifiers {@code Type|system|value} keys of the resource's business identifiers
+ */
+public record ResourceRecord(
+        String key, String type, String id, String json, String hash, String time, String patient,
+        List<Ref> refs, List<Code> codes, List<String> identifiers) {
+
+    /**
+     * A reference element: relationship {@code rel} at FHIRPath {@code path} to {@code key}. {@code ident} is set for a
+     * conditional reference that could not be resolved yet (the placeholder then carries that identifier).
+     */
+    public record Ref(String rel, String path, String key, String type, String id, String ident) {
+    }
+
+    /** A Coding: shared Concept {@code system|code}, linked at FHIRPath {@code path}. */
+    public record Code(String key, String system, String code, String display, String path) {
+    }
+
+    Map<String, Object> toParameters() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("key", key);
+        m.put("type", type);
+        m.put("id", id);
+        m.put("json", json);
+        m.put("hash", hash);
+        m.put("time", time);
+        m.put("refs", refs.stream().map(r -> {
+            Map<String, Object> x = new HashMap<>();
+            x.put("rel", r.rel());
+            x.put("path", r.path());
+            x.put("key", r.key());
+            x.put("type", r.type());
+            x.put("id", r.id());
+            x.put("ident", r.ident());
+            return x;
+        }).toList());
+        m.put("codes", codes.stream().map(c -> {
+            Map<String, Object> x = new HashMap<>();
+            x.put("key", c.key());
+            x.put("system", c.system());
+            x.put("code", c.code());
+            x.put("display", c.display());
+            x.put("path", c.path());
+            return x;
+        }).toList());
+        m.put("identifiers", identifiers);
+        return m;
+    }
+
+    /** Approximate size, for batching by bytes as well as by count. */
+    public int weight() {
+        return json.length() + 200 * (refs.size() + codes.size());
+    }
+}

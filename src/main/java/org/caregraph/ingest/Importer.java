@@ -1,0 +1,194 @@
+package org.caregraph.ingest;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.caregraph.graph.GraphWriter;
+import org.caregraph.graph.InvalidResourceException;
+import org.caregraph.graph.ResourceMapper;
+import org.caregraph.graph.ResourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * Bulk import: files → records (one reader thread, streaming) → validated, mapped resources (parallel, order kept)
+ * → batches written by the single {@link GraphWriter}, one transaction each. Memory stays flat: at most a few
+ * chunks are in flight whatever the input size. Bad records go to the {@link ErrorReport}; the good ones are written.
+ */
+@Component
+public class Importer {
+    private static final Logger log = LoggerFactory.getLogger(Importer.class);
+    private static final int CHUNK = 256;
+    private static final int MAX_BATCH_WEIGHT = 8 << 20;
+
+    private final ResourceMapper mapper;
+    private final GraphWriter writer;
+    private final int batchSize;
+    private final int threads;
+
+    public Importer(ResourceMapper mapper, GraphWriter writer,
+                    @Value("${caregraph.import.batch-size:2000}") int batchSize,
+                    @Value("${caregraph.import.threads:0}") int threads) {
+        this.mapper = mapper;
+        this.writer = writer;
+        this.batchSize = batchSize;
+        this.threads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    private record Mapped(RawRecord raw, ResourceRecord record, InvalidResourceException error) {
+    }
+
+    private static final CompletableFuture<List<Mapped>> END = CompletableFuture.completedFuture(List.of());
+
+    public ImportProgress run(List<ImportInput> inputs, ErrorReport errors, Consumer<ImportProgress> progress) {
+        long start = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("import-map-", 0).daemon().factory());
+        BlockingQueue<CompletableFuture<List<Mapped>>> queue = new ArrayBlockingQueue<>(threads * 2 + 2);
+        Thread reader = Thread.ofPlatform().name("import-read").daemon().start(() -> read(inputs, errors, pool, queue));
+        Counters c = new Counters(start);
+        Set<String> patients = new LinkedHashSet<>();
+        List<Mapped> batch = new ArrayList<>();
+        int weight = 0;
+        try {
+            while (true) {
+                CompletableFuture<List<Mapped>> f = queue.take();
+                if (f == END) break;
+                for (Mapped m : f.join()) {
+                    c.read++;
+                    if (m.record == null) {
+                        reject(errors, m);
+                        c.failed++;
+                        continue;
+                    }
+                    batch.add(m);
+                    weight += m.record.weight();
+                    if (batch.size() >= batchSize || weight >= MAX_BATCH_WEIGHT) {
+                        flush(batch, errors, c, patients);
+                        weight = 0;
+                        progress.accept(c.snapshot(inputs.size()));
+                    }
+                }
+            }
+            flush(batch, errors, c, patients);
+            reader.join();
+            writer.linkJourneys(patients);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("import interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        ImportProgress done = c.snapshot(inputs.size());
+        progress.accept(done);
+        log.info("Import finished: {} resources ({} new or changed, {} unchanged), {} rejected, in {} s",
+                done.imported(), done.written(), done.unchanged(), done.failed(), String.format("%.1f", done.seconds()));
+        return done;
+    }
+
+    /** Reader thread: streams every file into chunks mapped on the pool; the bounded queue keeps memory flat. */
+    private void read(List<ImportInput> inputs, ErrorReport errors, ExecutorService pool,
+                      BlockingQueue<CompletableFuture<List<Mapped>>> queue) {
+        List<RawRecord> chunk = new ArrayList<>(CHUNK);
+        FhirFileReader reader = new FhirFileReader();
+        try {
+            for (ImportInput input : inputs) {
+                try {
+                    reader.read(input.path(), input.name(), rec -> {
+                        chunk.add(rec);
+                        if (chunk.size() >= CHUNK) submit(chunk, pool, queue);
+                    });
+                } catch (IOException | RuntimeException e) {
+                    // an unreadable file costs only itself
+                    chunk.add(RawRecord.error(input.name(), 0, null, null, "exception", "cannot read file: " + e.getMessage()));
+                }
+            }
+            submit(chunk, pool, queue);
+        } finally {
+            putQuietly(queue, END);
+        }
+    }
+
+    private void submit(List<RawRecord> chunk, ExecutorService pool, BlockingQueue<CompletableFuture<List<Mapped>>> queue) {
+        if (chunk.isEmpty()) return;
+        List<RawRecord> work = List.copyOf(chunk);
+        chunk.clear();
+        putQuietly(queue, CompletableFuture.supplyAsync(() -> work.stream().map(this::map).toList(), pool));
+    }
+
+    private Mapped map(RawRecord raw) {
+        if (raw.failed()) return new Mapped(raw, null, new InvalidResourceException(raw.code(), raw.message(), null));
+        try {
+            return new Mapped(raw, mapper.map(raw.resource(), raw.urnLookup()), null);
+        } catch (InvalidResourceException e) {
+            return new Mapped(raw, null, e);
+        } catch (RuntimeException e) {
+            return new Mapped(raw, null, new InvalidResourceException("exception", String.valueOf(e.getMessage()), null));
+        }
+    }
+
+    private static void putQuietly(BlockingQueue<CompletableFuture<List<Mapped>>> queue, CompletableFuture<List<Mapped>> f) {
+        try {
+            queue.put(f);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("import interrupted", e);
+        }
+    }
+
+    /** Writes a batch in one transaction; if it fails, each record alone, so one bad record costs only itself. */
+    private void flush(List<Mapped> batch, ErrorReport errors, Counters c, Set<String> patients) {
+        if (batch.isEmpty()) return;
+        try {
+            account(batch.size(), writer.write(batch.stream().map(Mapped::record).toList()), c, patients);
+        } catch (RuntimeException batchFailure) {
+            log.warn("Batch of {} failed ({}); writing its records one by one", batch.size(), batchFailure.getClass().getSimpleName());
+            for (Mapped m : batch) {
+                try {
+                    account(1, writer.write(List.of(m.record)), c, patients);
+                } catch (RuntimeException e) {
+                    errors.add(m.raw.file(), m.raw.line(), m.record.type(), m.record.id(), "exception",
+                            "the database rejected the resource: " + e.getMessage(), null);
+                    c.failed++;
+                }
+            }
+        }
+        batch.clear();
+    }
+
+    private static void account(int size, GraphWriter.WriteResult result, Counters c, Set<String> patients) {
+        c.written += result.changed().size();
+        c.unchanged += size - result.changed().size();
+        patients.addAll(result.patients());
+    }
+
+    private static void reject(ErrorReport errors, Mapped m) {
+        RawRecord r = m.raw;
+        errors.add(r.file(), r.line(), r.resourceType(), r.id(), m.error.code(), m.error.getMessage(), m.error.expression());
+    }
+
+    private static final class Counters {
+        final long start;
+        long read;
+        long written;
+        long unchanged;
+        long failed;
+
+        Counters(long start) {
+            this.start = start;
+        }
+
+        ImportProgress snapshot(int files) {
+            return new ImportProgress(read, written, unchanged, failed, files, (System.nanoTime() - start) / 1e9);
+        }
+    }
+}
