@@ -1,26 +1,34 @@
 // Each patient's encounters chained in time: (:Patient)-[:FIRST_ENCOUNTER]->(:Encounter)-[:NEXT]->(:Encounter)...
-// Rebuilt for the patients a write touched; ties in time are broken by key so the chain is deterministic.
-UNWIND $patients AS pk
-MATCH (p:Patient {key: pk})
-CALL (p) {
-  MATCH (p)-[f:FIRST_ENCOUNTER]->()
-  DELETE f
-}
-CALL (p) {
-  MATCH (p)<-[:SUBJECT]-(:Encounter)-[nx:NEXT]->()
-  DELETE nx
-}
-CALL (p) {
-  MATCH (p)<-[:SUBJECT]-(e:Encounter)
-  WITH e ORDER BY e.time, e.key
-  WITH collect(e) AS chain
-  WITH chain WHERE size(chain) > 0
-  CALL (chain) {
-    UNWIND range(0, size(chain) - 2) AS i
-    WITH chain[i] AS a, chain[i + 1] AS b
-    CREATE (a)-[:NEXT]->(b)
+// Rebuilt for resources marked journeyDirty by the writer, $limit at a time (the caller repeats until none is left);
+// ties in time are broken by key so the chain is deterministic. A placeholder patient just loses the mark: the
+// patient's own arrival marks it again.
+MATCH (p:Resource {journeyDirty: true})
+WITH p LIMIT $limit
+REMOVE p.journeyDirty
+WITH collect(p) AS marked
+CALL (marked) {
+  UNWIND marked AS p
+  WITH p WHERE p:Patient
+  CALL (p) {
+    MATCH (p)-[f:FIRST_ENCOUNTER]->()
+    DELETE f
   }
-  RETURN head(chain) AS first
+  CALL (p) {
+    MATCH (p)<-[:SUBJECT]-(:Encounter)-[nx:NEXT]->()
+    DELETE nx
+  }
+  CALL (p) {
+    MATCH (p)<-[:SUBJECT]-(e:Encounter)
+    WITH p, e ORDER BY e.time, e.key
+    WITH p, collect(e) AS chain
+    WITH p, chain WHERE size(chain) > 0
+    CALL (chain) {
+      UNWIND range(0, size(chain) - 2) AS i
+      WITH chain[i] AS a, chain[i + 1] AS b
+      CREATE (a)-[:NEXT]->(b)
+    }
+    WITH p, head(chain) AS first
+    CREATE (p)-[:FIRST_ENCOUNTER]->(first)
+  }
 }
-CREATE (p)-[:FIRST_ENCOUNTER]->(first)
-RETURN count(p) AS linked
+RETURN size(marked) AS linked

@@ -1,5 +1,5 @@
 // The single write path for FHIR resources (import, REST writes and NLP all go through it).
-// $rows: [{key, type, id, json, hash, time, refs: [{rel, path, key, type, id, ident}], codes: [{key, system, code, display, path}],
+// $rows: [{key, type, id, json, hash, time, patient, refs: [{rel, path, key, type, id, ident}], codes: [{key, system, code, display, path}],
 //          identifiers: [key]}]
 // A row whose content hash equals the stored one is skipped: re-importing the same data changes nothing.
 UNWIND $rows AS r
@@ -40,6 +40,17 @@ CALL (n, r) {
     ON CREATE SET k.system = c.system, k.code = c.code
   SET k.display = coalesce(k.display, c.display)
   CREATE (n)-[:CODED {path: c.path}]->(k)
+}
+// the journey of the patient this touches is relinked after the import (see link-journeys.cypher); the mark is
+// written in the same transaction, so even an import killed before relinking leaves it to the next run
+CALL (n, r) {
+  WITH n, r WHERE r.type = 'Patient'
+  SET n.journeyDirty = true
+}
+CALL (r) {
+  WITH r WHERE r.type = 'Encounter' AND r.patient IS NOT NULL
+  MATCH (p:Resource {key: r.patient})
+  SET p.journeyDirty = true
 }
 CALL (n, r) {
   UNWIND r.identifiers AS ident

@@ -3,7 +3,6 @@ package org.caregraph.graph;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,12 +27,12 @@ public class GraphWriter {
         this.driver = driver;
     }
 
-    /** What a batch changed: keys whose content was new or different, and the patients whose journeys moved. */
-    public record WriteResult(Set<String> changed, Set<String> patients) {
+    /** What a batch changed: keys whose content was new or different. */
+    public record WriteResult(Set<String> changed) {
     }
 
     public WriteResult write(List<ResourceRecord> batch) {
-        if (batch.isEmpty()) return new WriteResult(Set.of(), Set.of());
+        if (batch.isEmpty()) return new WriteResult(Set.of());
         lock.lock();
         try (var session = driver.session()) {
             return session.executeWrite(tx -> writeIn(tx, batch));
@@ -58,13 +57,7 @@ public class GraphWriter {
         if (!withIdentifiers.isEmpty()) {
             tx.run(Cypher.query("adopt-placeholders"), Values.parameters("keys", withIdentifiers)).consume();
         }
-        Set<String> patients = new LinkedHashSet<>();
-        for (ResourceRecord r : batch) {
-            if (!changed.contains(r.key())) continue;
-            if ("Patient".equals(r.type())) patients.add(r.key());
-            else if ("Encounter".equals(r.type()) && r.patient() != null) patients.add(r.patient());
-        }
-        return new WriteResult(changed, patients);
+        return new WriteResult(changed);
     }
 
     /** Conditional references resolved against identifiers already stored (a real resource wins over a placeholder). */
@@ -99,16 +92,15 @@ public class GraphWriter {
         return out;
     }
 
-    /** Rebuilds the time-ordered encounter chain of these patients. */
-    public void linkJourneys(Set<String> patients) {
-        if (patients.isEmpty()) return;
-        List<String> all = List.copyOf(patients);
+    /** Rebuilds the time-ordered encounter chain of every patient whose encounters changed since the last call. */
+    public void linkJourneys() {
         lock.lock();
         try (var session = driver.session()) {
-            for (int i = 0; i < all.size(); i += 500) {
-                List<String> chunk = all.subList(i, Math.min(all.size(), i + 500));
-                session.executeWrite(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("patients", chunk)).consume());
-            }
+            long linked;
+            do {
+                linked = session.executeWrite(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("limit", 1000))
+                        .single().get("linked").asLong());
+            } while (linked > 0);
         } finally {
             lock.unlock();
         }

@@ -4,9 +4,9 @@ import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
 import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeChildChoiceDefinition;
+import ca.uhn.fhir.context.RuntimeChildResourceDefinition;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.parser.IParser;
-import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.util.FhirTerser;
 import ca.uhn.fhir.util.IModelVisitor2;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -93,7 +93,7 @@ public class ResourceMapper {
         }
         IBaseResource parsed;
         try {
-            IParser parser = fhir.newJsonParser().setParserErrorHandler(new StrictErrorHandler());
+            IParser parser = fhir.newJsonParser().setParserErrorHandler(new LocatingErrorHandler());
             parsed = parser.parseResource(text);
         } catch (DataFormatException e) {
             throw new InvalidResourceException("structure", e.getMessage(), type);
@@ -138,8 +138,8 @@ public class ResourceMapper {
         @Override
         public boolean acceptElement(IBase element, List<IBase> containing, List<BaseRuntimeChildDefinition> children,
                                      List<BaseRuntimeElementDefinition<?>> definitions) {
-            if (element instanceof Reference ref) addReference(ref, names(children, element));
-            else if (element instanceof Coding coding) addCoding(coding, names(children, element));
+            if (element instanceof Reference ref) addReference(ref, names(children), children.getLast());
+            else if (element instanceof Coding coding) addCoding(coding, names(children));
             return true;
         }
 
@@ -150,10 +150,17 @@ public class ResourceMapper {
             return true;
         }
 
-        private void addReference(Reference ref, List<String> names) {
+        private void addReference(Reference ref, List<String> names, BaseRuntimeChildDefinition child) {
             String value = ref.getReference();
-            if (value == null || value.isBlank() || value.startsWith("#")) return;
             String path = type + "." + String.join(".", names);
+            if ((value == null || value.isBlank()) && ref.hasIdentifier() && ref.getIdentifier().hasValue()) {
+                // a logical reference (by identifier only) is resolved like Type?identifier=system|value
+                String target = ref.hasType() ? ref.getType() : singleTargetType(child);
+                if (target == null) return;
+                value = target + "?identifier=" + ref.getIdentifier().getSystem() + "|" + ref.getIdentifier().getValue();
+                if (!ref.getIdentifier().hasSystem()) value = target + "?identifier=" + ref.getIdentifier().getValue();
+            }
+            if (value == null || value.isBlank() || value.startsWith("#")) return;
             String last = names.isEmpty() ? "reference" : names.get(names.size() - 1);
             if (GENERIC.contains(last) && names.size() > 1) last = names.get(names.size() - 2);
             String rel = relName(last);
@@ -198,7 +205,14 @@ public class ResourceMapper {
         }
     }
 
-    private static List<String> names(List<BaseRuntimeChildDefinition> children, IBase element) {
+    /** The one resource type a Reference element may point to (PractitionerRole.practitioner → Practitioner), or null. */
+    private String singleTargetType(BaseRuntimeChildDefinition child) {
+        if (!(child instanceof RuntimeChildResourceDefinition def) || def.getResourceTypes().size() != 1) return null;
+        String name = def.getResourceTypes().getFirst().getSimpleName();
+        return resourceTypes.contains(name) ? name : null;
+    }
+
+    private static List<String> names(List<BaseRuntimeChildDefinition> children) {
         List<String> names = new ArrayList<>(children.size());
         for (BaseRuntimeChildDefinition child : children) {
             String name = child.getElementName();

@@ -37,6 +37,7 @@ public record ResourceRecord(
         m.put("json", json);
         m.put("hash", hash);
         m.put("time", time);
+        m.put("patient", patient);
         m.put("refs", refs.stream().map(r -> {
             Map<String, Object> x = new HashMap<>();
             x.put("rel", r.rel());

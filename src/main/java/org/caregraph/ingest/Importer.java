@@ -2,9 +2,7 @@ package org.caregraph.ingest;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -56,7 +54,6 @@ public class Importer {
         BlockingQueue<CompletableFuture<List<Mapped>>> queue = new ArrayBlockingQueue<>(threads * 2 + 2);
         Thread reader = Thread.ofPlatform().name("import-read").daemon().start(() -> read(inputs, errors, pool, queue));
         Counters c = new Counters(start);
-        Set<String> patients = new LinkedHashSet<>();
         List<Mapped> batch = new ArrayList<>();
         int weight = 0;
         try {
@@ -73,15 +70,15 @@ public class Importer {
                     batch.add(m);
                     weight += m.record.weight();
                     if (batch.size() >= batchSize || weight >= MAX_BATCH_WEIGHT) {
-                        flush(batch, errors, c, patients);
+                        flush(batch, errors, c);
                         weight = 0;
                         progress.accept(c.snapshot(inputs.size()));
                     }
                 }
             }
-            flush(batch, errors, c, patients);
+            flush(batch, errors, c);
             reader.join();
-            writer.linkJourneys(patients);
+            writer.linkJourneys();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("import interrupted", e);
@@ -146,15 +143,15 @@ public class Importer {
     }
 
     /** Writes a batch in one transaction; if it fails, each record alone, so one bad record costs only itself. */
-    private void flush(List<Mapped> batch, ErrorReport errors, Counters c, Set<String> patients) {
+    private void flush(List<Mapped> batch, ErrorReport errors, Counters c) {
         if (batch.isEmpty()) return;
         try {
-            account(batch.size(), writer.write(batch.stream().map(Mapped::record).toList()), c, patients);
+            account(batch.size(), writer.write(batch.stream().map(Mapped::record).toList()), c);
         } catch (RuntimeException batchFailure) {
             log.warn("Batch of {} failed ({}); writing its records one by one", batch.size(), batchFailure.getClass().getSimpleName());
             for (Mapped m : batch) {
                 try {
-                    account(1, writer.write(List.of(m.record)), c, patients);
+                    account(1, writer.write(List.of(m.record)), c);
                 } catch (RuntimeException e) {
                     errors.add(m.raw.file(), m.raw.line(), m.record.type(), m.record.id(), "exception",
                             "the database rejected the resource: " + e.getMessage(), null);
@@ -165,10 +162,9 @@ public class Importer {
         batch.clear();
     }
 
-    private static void account(int size, GraphWriter.WriteResult result, Counters c, Set<String> patients) {
+    private static void account(int size, GraphWriter.WriteResult result, Counters c) {
         c.written += result.changed().size();
         c.unchanged += size - result.changed().size();
-        patients.addAll(result.patients());
     }
 
     private static void reject(ErrorReport errors, Mapped m) {
