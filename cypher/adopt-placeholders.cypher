@@ -1,7 +1,12 @@
 // A resource that arrives after conditional references to it were stored takes over the placeholders that
 // stand for it (matched by identifier): their incoming relationships move to it and the placeholders go.
+// Anchored on the written keys (index hint). Placeholders hang off identifiers by STANDS_FOR, not IDENTIFIED_BY:
+// an identifier many resources share (Synthea gives every claim the same group id) is then never walked in full.
+CYPHER replan=skip
 UNWIND $keys AS key
-MATCH (n:Resource {key: key})-[:IDENTIFIED_BY]->(:Identifier)<-[:IDENTIFIED_BY]-(p:Resource {placeholder: true})
+MATCH (n:Resource {key: key})
+USING INDEX n:Resource(key)
+MATCH (n)-[:IDENTIFIED_BY]->(:Identifier)<-[:STANDS_FOR]-(p:Resource)
 WHERE p <> n
 WITH DISTINCT n, p
 CALL (n, p) {

@@ -33,6 +33,9 @@ public class ImportCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Resources per transaction (default: ${DEFAULT-VALUE}).", defaultValue = "2000")
     int batchSize;
 
+    @Option(names = "--validate-only", description = "Read, validate and map everything and write the error report; store nothing.")
+    boolean validateOnly;
+
     @Option(names = "--progress-ms", description = "Milliseconds between progress lines (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     long progressMs;
 
@@ -51,7 +54,7 @@ public class ImportCommand implements Callable<Integer> {
         try (ConfigurableApplicationContext ctx = graph.startQuiet("--caregraph.import.batch-size=" + batchSize);
              ErrorReport errors = new ErrorReport(errorFile)) {
             ConsoleProgress progress = new ConsoleProgress(System.err, progressMs);
-            ImportProgress done = ctx.getBean(Importer.class).run(inputs, errors, progress);
+            ImportProgress done = ctx.getBean(Importer.class).run(inputs, errors, progress, validateOnly);
             progress.done();
             System.out.printf("Imported %,d resources (%,d new or changed, %,d unchanged) from %d file(s) in %.1f s "
                             + "(%,.0f resources/s); %,d rejected%s%n",

@@ -3,6 +3,8 @@ package org.caregraph.graph;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,26 +44,70 @@ public class GraphWriter {
     }
 
     private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> batch) {
-        Map<String, String> resolved = resolveConditional(tx, batch);
-        List<Map<String, Object>> rows = new ArrayList<>(batch.size());
-        List<String> withIdentifiers = new ArrayList<>();
-        for (ResourceRecord r : batch) {
-            Map<String, Object> row = r.toParameters();
-            if (!resolved.isEmpty()) row.put("refs", resolveRefs(r.refs(), resolved));
-            rows.add(row);
-            if (!r.identifiers().isEmpty()) withIdentifiers.add(r.key());
-        }
+        List<Map<String, Object>> nodes = new ArrayList<>(batch.size());
+        for (ResourceRecord r : batch) nodes.add(r.nodeParameters());
         Set<String> changed = new HashSet<>();
-        tx.run(Cypher.query("write-resources"), Values.parameters("rows", rows))
+        tx.run(Cypher.query("write-resources"), Values.parameters("rows", nodes))
                 .forEachRemaining(rec -> changed.add(rec.get("key").asString()));
-        if (!withIdentifiers.isEmpty()) {
-            tx.run(Cypher.query("adopt-placeholders"), Values.parameters("keys", withIdentifiers)).consume();
+        if (changed.isEmpty()) return new WriteResult(changed);
+
+        // only what is new or changed gets its relationships rebuilt; the last row of a key wins
+        Map<String, ResourceRecord> latest = new LinkedHashMap<>();
+        for (ResourceRecord r : batch) if (changed.contains(r.key())) latest.put(r.key(), r);
+        Map<String, String> resolved = resolveConditional(tx, latest.values());
+
+        List<Map<String, Object>> refRows = new ArrayList<>();
+        List<Map<String, Object>> open = new ArrayList<>();
+        List<Map<String, Object>> codeRows = new ArrayList<>();
+        Map<String, Map<String, Object>> concepts = new LinkedHashMap<>();
+        List<Map<String, Object>> identRows = new ArrayList<>();
+        Set<String> journeys = new LinkedHashSet<>();
+        for (ResourceRecord r : latest.values()) {
+            if (!r.refs().isEmpty()) {
+                List<Map<String, Object>> refs = new ArrayList<>(r.refs().size());
+                for (ResourceRecord.Ref ref : r.refs()) {
+                    Map<String, Object> x = resolve(ref, resolved);
+                    refs.add(x);
+                    if (x.get("ident") != null) open.add(Map.of("key", x.get("key"), "ident", x.get("ident")));
+                }
+                refRows.add(Map.of("key", r.key(), "refs", refs));
+            }
+            if (!r.codes().isEmpty()) {
+                List<Map<String, Object>> codes = new ArrayList<>(r.codes().size());
+                for (ResourceRecord.Code c : r.codes()) {
+                    codes.add(Map.of("key", c.key(), "path", c.path()));
+                    Map<String, Object> concept = concepts.computeIfAbsent(c.key(), k -> {
+                        Map<String, Object> m = new HashMap<>();
+                        m.put("key", k);
+                        m.put("system", c.system());
+                        m.put("code", c.code());
+                        return m;
+                    });
+                    if (concept.get("display") == null && c.display() != null) concept.put("display", c.display());
+                }
+                codeRows.add(Map.of("key", r.key(), "codes", codes));
+            }
+            if (!r.identifiers().isEmpty()) identRows.add(Map.of("key", r.key(), "identifiers", r.identifiers()));
+            if ("Patient".equals(r.type())) journeys.add(r.key());
+            else if ("Encounter".equals(r.type()) && r.patient() != null) journeys.add(r.patient());
+        }
+        if (!refRows.isEmpty()) tx.run(Cypher.query("write-references"), Values.parameters("rows", refRows)).consume();
+        if (!open.isEmpty()) tx.run(Cypher.query("write-open-references"), Values.parameters("refs", open)).consume();
+        if (!codeRows.isEmpty()) {
+            tx.run(Cypher.query("write-codes"), Values.parameters("concepts", List.copyOf(concepts.values()), "rows", codeRows)).consume();
+        }
+        if (!identRows.isEmpty() || !journeys.isEmpty()) {
+            tx.run(Cypher.query("write-identifiers"), Values.parameters("rows", identRows, "journeys", List.copyOf(journeys))).consume();
+        }
+        if (!identRows.isEmpty()) {
+            List<String> keys = identRows.stream().map(m -> (String) m.get("key")).toList();
+            tx.run(Cypher.query("adopt-placeholders"), Values.parameters("keys", keys)).consume();
         }
         return new WriteResult(changed);
     }
 
     /** Conditional references resolved against identifiers already stored (a real resource wins over a placeholder). */
-    private static Map<String, String> resolveConditional(TransactionContext tx, List<ResourceRecord> batch) {
+    private static Map<String, String> resolveConditional(TransactionContext tx, Iterable<ResourceRecord> batch) {
         Set<String> idents = new HashSet<>();
         for (ResourceRecord r : batch) {
             for (ResourceRecord.Ref ref : r.refs()) if (ref.ident() != null) idents.add(ref.ident());
@@ -74,22 +120,19 @@ public class GraphWriter {
         return out;
     }
 
-    private static List<Map<String, Object>> resolveRefs(List<ResourceRecord.Ref> refs, Map<String, String> resolved) {
-        List<Map<String, Object>> out = new ArrayList<>(refs.size());
-        for (ResourceRecord.Ref ref : refs) {
-            String target = ref.ident() == null ? null : resolved.get(ref.ident());
-            // a placeholder found by identifier is itself unresolved: keep the identifier so adoption still works
-            boolean stillOpen = target == null || target.contains("?");
-            Map<String, Object> x = new HashMap<>();
-            x.put("rel", ref.rel());
-            x.put("path", ref.path());
-            x.put("key", target != null ? target : ref.key());
-            x.put("type", ref.type());
-            x.put("id", target != null && !stillOpen ? target.substring(target.indexOf('/') + 1) : ref.id());
-            x.put("ident", stillOpen ? ref.ident() : null);
-            out.add(x);
-        }
-        return out;
+    /** A reference as written: a conditional one points at the resource found by identifier, when there is one. */
+    private static Map<String, Object> resolve(ResourceRecord.Ref ref, Map<String, String> resolved) {
+        String target = ref.ident() == null ? null : resolved.get(ref.ident());
+        // a placeholder found by identifier is itself unresolved: keep the identifier so adoption still works
+        boolean open = ref.ident() != null && (target == null || target.contains("?"));
+        Map<String, Object> x = new HashMap<>();
+        x.put("rel", ref.rel());
+        x.put("path", ref.path());
+        x.put("key", target != null ? target : ref.key());
+        x.put("type", ref.type());
+        x.put("id", target != null && !open ? target.substring(target.indexOf('/') + 1) : ref.id());
+        x.put("ident", open ? ref.ident() : null);
+        return x;
     }
 
     /** Rebuilds the time-ordered encounter chain of every patient whose encounters changed since the last call. */

@@ -29,7 +29,8 @@ public record ResourceRecord(
     public record Code(String key, String system, String code, String display, String path) {
     }
 
-    Map<String, Object> toParameters() {
+    /** The node's own properties, as write-resources.cypher takes them. */
+    Map<String, Object> nodeParameters() {
         Map<String, Object> m = new HashMap<>();
         m.put("key", key);
         m.put("type", type);
@@ -37,27 +38,6 @@ public record ResourceRecord(
         m.put("json", json);
         m.put("hash", hash);
         m.put("time", time);
-        m.put("patient", patient);
-        m.put("refs", refs.stream().map(r -> {
-            Map<String, Object> x = new HashMap<>();
-            x.put("rel", r.rel());
-            x.put("path", r.path());
-            x.put("key", r.key());
-            x.put("type", r.type());
-            x.put("id", r.id());
-            x.put("ident", r.ident());
-            return x;
-        }).toList());
-        m.put("codes", codes.stream().map(c -> {
-            Map<String, Object> x = new HashMap<>();
-            x.put("key", c.key());
-            x.put("system", c.system());
-            x.put("code", c.code());
-            x.put("display", c.display());
-            x.put("path", c.path());
-            return x;
-        }).toList());
-        m.put("identifiers", identifiers);
         return m;
     }
 

@@ -49,6 +49,12 @@ public class Importer {
     private static final CompletableFuture<List<Mapped>> END = CompletableFuture.completedFuture(List.of());
 
     public ImportProgress run(List<ImportInput> inputs, ErrorReport errors, Consumer<ImportProgress> progress) {
+        return run(inputs, errors, progress, false);
+    }
+
+    /** @param validateOnly read, validate and map everything, report errors, write nothing */
+    public ImportProgress run(List<ImportInput> inputs, ErrorReport errors, Consumer<ImportProgress> progress,
+                              boolean validateOnly) {
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("import-map-", 0).daemon().factory());
         BlockingQueue<CompletableFuture<List<Mapped>>> queue = new ArrayBlockingQueue<>(threads * 2 + 2);
@@ -67,6 +73,10 @@ public class Importer {
                         c.failed++;
                         continue;
                     }
+                    if (validateOnly) {
+                        c.unchanged++;
+                        continue;
+                    }
                     batch.add(m);
                     weight += m.record.weight();
                     if (batch.size() >= batchSize || weight >= MAX_BATCH_WEIGHT) {
@@ -78,7 +88,7 @@ public class Importer {
             }
             flush(batch, errors, c);
             reader.join();
-            writer.linkJourneys();
+            if (!validateOnly) writer.linkJourneys();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("import interrupted", e);

@@ -57,7 +57,7 @@ class GraphModelTest extends GraphTest {
 
         importPaths(patients);
         // before the practitioners arrive, conditional references are placeholders carrying the identifier
-        assertThat((Long) single("MATCH (p:Resource {placeholder:true})-[:IDENTIFIED_BY]->(:Identifier) RETURN count(p) AS c")
+        assertThat((Long) single("MATCH (p:Resource {placeholder:true})-[:STANDS_FOR]->(:Identifier) RETURN count(p) AS c")
                 .get("c")).isPositive();
         importPaths(practitioners);
         importPaths(hospitals);
