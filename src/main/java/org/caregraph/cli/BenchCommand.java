@@ -1,8 +1,6 @@
 package org.caregraph.cli;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,9 +61,9 @@ public class BenchCommand implements Callable<Integer> {
                  ErrorReport errors = new ErrorReport(dir.resolve("errors.ndjson"))) {
                 Importer importer = ctx.getBean(Importer.class);
                 System.gc();
-                resetPeaks();
+                HeapSampler heap = new HeapSampler();
                 ImportProgress first = importer.run(inputs, errors, p -> { });
-                peakHeap[run] = heapPeak();
+                peakHeap[run] = heap.stop();
                 ImportProgress again = importer.run(inputs, errors, p -> { });
                 importRate[run] = first.perSecond();
                 reimportRate[run] = again.perSecond();
@@ -129,16 +127,25 @@ public class BenchCommand implements Callable<Integer> {
         return resources / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static void resetPeaks() {
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
-    }
+    /** Highest heap use seen (sampled every 50 ms) while an import runs: garbage included, so an upper bound. */
+    private static final class HeapSampler {
+        private final java.util.concurrent.atomic.AtomicLong max = new java.util.concurrent.atomic.AtomicLong();
+        private final Thread thread = Thread.ofPlatform().daemon().name("bench-heap").start(() -> {
+            var memory = ManagementFactory.getMemoryMXBean();
+            while (!Thread.currentThread().isInterrupted()) {
+                max.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
 
-    private static long heapPeak() {
-        long sum = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
+        long stop() {
+            thread.interrupt();
+            return max.get();
         }
-        return sum;
     }
 
     private static double median(double[] values) {

@@ -41,8 +41,11 @@ public record ResourceRecord(
         return m;
     }
 
-    /** Approximate size, for batching by bytes as well as by count. */
+    /**
+     * Approximate transaction memory, for batching by size as well as by count: a Provenance of a long Synthea life
+     * names tens of thousands of targets, and each relationship costs the transaction far more than its bytes here.
+     */
     public int weight() {
-        return json.length() + 200 * (refs.size() + codes.size());
+        return json.length() + 1000 * (refs.size() + codes.size() + identifiers.size());
     }
 }

@@ -13,6 +13,7 @@ import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.ResourceRecord;
+import org.neo4j.driver.exceptions.ServiceUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -27,7 +28,7 @@ import org.springframework.stereotype.Component;
 public class Importer {
     private static final Logger log = LoggerFactory.getLogger(Importer.class);
     private static final int CHUNK = 256;
-    private static final int MAX_BATCH_WEIGHT = 8 << 20;
+    private static final int MAX_BATCH_WEIGHT = 24 << 20;
 
     private final ResourceMapper mapper;
     private final GraphWriter writer;
@@ -152,24 +153,34 @@ public class Importer {
         }
     }
 
-    /** Writes a batch in one transaction; if it fails, each record alone, so one bad record costs only itself. */
+    /**
+     * Writes a batch in one transaction; if the database refuses it (a record it rejects, or a transaction too large
+     * for its memory limit), the halves are written separately, down to single records, so one bad record costs only
+     * itself and an oversized batch still goes in.
+     */
     private void flush(List<Mapped> batch, ErrorReport errors, Counters c) {
         if (batch.isEmpty()) return;
+        write(List.copyOf(batch), errors, c);
+        batch.clear();
+    }
+
+    private void write(List<Mapped> batch, ErrorReport errors, Counters c) {
         try {
             account(batch.size(), writer.write(batch.stream().map(Mapped::record).toList()), c);
-        } catch (RuntimeException batchFailure) {
-            log.warn("Batch of {} failed ({}); writing its records one by one", batch.size(), batchFailure.getClass().getSimpleName());
-            for (Mapped m : batch) {
-                try {
-                    account(1, writer.write(List.of(m.record)), c);
-                } catch (RuntimeException e) {
-                    errors.add(m.raw.file(), m.raw.line(), m.record.type(), m.record.id(), "exception",
-                            "the database rejected the resource: " + e.getMessage(), null);
-                    c.failed++;
-                }
+        } catch (ServiceUnavailableException e) {
+            throw e; // the database is gone: splitting would only fail record by record
+        } catch (RuntimeException e) {
+            if (batch.size() == 1) {
+                Mapped m = batch.getFirst();
+                errors.add(m.raw.file(), m.raw.line(), m.record.type(), m.record.id(), "exception",
+                        "the database rejected the resource: " + e.getMessage(), null);
+                c.failed++;
+                return;
             }
+            log.warn("A batch of {} was refused ({}); writing it in halves", batch.size(), e.getClass().getSimpleName());
+            write(batch.subList(0, batch.size() / 2), errors, c);
+            write(batch.subList(batch.size() / 2, batch.size()), errors, c);
         }
-        batch.clear();
     }
 
     private static void account(int size, GraphWriter.WriteResult result, Counters c) {

@@ -73,6 +73,40 @@ class GraphModelTest extends GraphTest {
         assertThat(patientsFirst.nodes()).doesNotContainKey("Placeholder");
     }
 
+    @Test
+    void bulkNdjsonByTypeGivesTheSameGraphAsTheTransactionBundles() throws IOException {
+        requireShared();
+        importPaths(SYNTHEA);
+        GraphStats.Stats fromBundles = stats.read();
+        String edges = practitionerEdges();
+
+        // the same data as Bulk Data export writes it: one NDJSON file per type (AllergyIntolerance... first, so
+        // most references point at resources not loaded yet), references as Type/id
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, String> urns = new java.util.HashMap<>();
+        Map<String, StringBuilder> byType = new java.util.TreeMap<>();
+        java.io.File[] files = SYNTHEA.toFile().listFiles();
+        for (java.io.File f : files) {
+            for (var e : json.readTree(f).get("entry")) {
+                urns.put(e.get("fullUrl").asText(), e.at("/resource/resourceType").asText() + "/" + e.at("/resource/id").asText());
+            }
+        }
+        for (java.io.File f : files) {
+            for (var e : json.readTree(f).get("entry")) {
+                String line = json.writeValueAsString(e.get("resource"));
+                for (var u : urns.entrySet()) line = line.replace("\"" + u.getKey() + "\"", "\"" + u.getValue() + "\"");
+                byType.computeIfAbsent(e.at("/resource/resourceType").asText(), t -> new StringBuilder()).append(line).append('\n');
+            }
+        }
+        Path bulk = Files.createDirectories(dir.resolve("bulk"));
+        for (var t : byType.entrySet()) Files.writeString(bulk.resolve(t.getKey() + ".ndjson"), t.getValue());
+
+        clearGraph();
+        assertThat(importPaths(bulk).failed()).isZero();
+        assertThat(stats.read()).isEqualTo(fromBundles);
+        assertThat(practitionerEdges()).isEqualTo(edges);
+    }
+
     private String practitionerEdges() {
         return query("MATCH (a:Resource)-[r]->(p:Practitioner) RETURN a.key + ' ' + type(r) + ' ' + p.key AS e ORDER BY e")
                 .stream().map(r -> r.get("e").asString()).toList().toString();
