@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.MediaType;
@@ -68,7 +69,7 @@ class ImportController {
         var job = jobs.get(id);
         if (job.isEmpty()) return outcome(404, "not-found", "no import job " + id);
         var file = job.get().errorReport();
-        Resource body = Files.exists(file) ? new FileSystemResource(file) : new org.springframework.core.io.ByteArrayResource(new byte[0]);
+        Resource body = Files.exists(file) ? new FileSystemResource(file) : new ByteArrayResource(new byte[0]);
         return ResponseEntity.ok().contentType(MediaType.parseMediaType("application/x-ndjson")).body(body);
     }
 
