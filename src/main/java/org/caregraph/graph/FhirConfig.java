@@ -6,9 +6,11 @@ import org.springframework.context.annotation.Configuration;
 
 @Configuration(proxyBeanMethods = false)
 class FhirConfig {
-    /** Costly to build and thread-safe: one per process. */
+    /** Costly to build and thread-safe: one per process. Strict: bad input is refused, never silently cleaned. */
     @Bean
     FhirContext fhirContext() {
-        return FhirContext.forR4();
+        FhirContext context = FhirContext.forR4();
+        context.setParserErrorHandler(new LocatingErrorHandler());
+        return context;
     }
 }

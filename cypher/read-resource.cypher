@@ -1,0 +1,4 @@
+// FHIR read: the current version of a stored resource (placeholders are not resources yet).
+MATCH (n:Resource {key: $key})
+WHERE n.placeholder IS NULL
+RETURN n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated

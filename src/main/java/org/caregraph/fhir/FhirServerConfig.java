@@ -1,0 +1,31 @@
+package org.caregraph.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import java.util.List;
+import org.caregraph.graph.GraphReader;
+import org.caregraph.graph.GraphWriter;
+import org.caregraph.graph.ResourceMapper;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** HAPI's plain RestfulServer at /fhir, with a graph-backed provider for every FHIR R4 resource type. */
+@Configuration(proxyBeanMethods = false)
+class FhirServerConfig {
+
+    @Bean
+    ServletRegistrationBean<RestfulServer> fhirServlet(FhirContext fhir, GraphReader reader, ResourceMapper mapper,
+                                                       GraphWriter writer) {
+        RestfulServer server = new RestfulServer(fhir);
+        List<GraphResourceProvider> providers = fhir.getResourceTypes().stream().sorted()
+                .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader, mapper, writer))
+                .toList();
+        server.setResourceProviders(List.copyOf(providers));
+        server.setDefaultPrettyPrint(false);
+        ServletRegistrationBean<RestfulServer> bean = new ServletRegistrationBean<>(server, "/fhir/*");
+        bean.setLoadOnStartup(1);
+        bean.setName("fhir");
+        return bean;
+    }
+}

@@ -1,0 +1,138 @@
+package org.caregraph.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.annotation.Create;
+import ca.uhn.fhir.rest.annotation.History;
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Read;
+import ca.uhn.fhir.rest.annotation.ResourceParam;
+import ca.uhn.fhir.rest.annotation.Update;
+import ca.uhn.fhir.rest.api.MethodOutcome;
+import ca.uhn.fhir.rest.server.IResourceProvider;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.UUID;
+import org.caregraph.graph.GraphReader;
+import org.caregraph.graph.GraphWriter;
+import org.caregraph.graph.InvalidResourceException;
+import org.caregraph.graph.ResourceMapper;
+import org.caregraph.graph.ResourceRecord;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * FHIR REST interactions for one resource type (an instance is registered for every R4 type), on the graph: reads
+ * through {@link GraphReader}, writes through the same {@link ResourceMapper} and {@link GraphWriter} as the import,
+ * so a resource written here gets exactly the relationships, concepts and journey an imported one gets.
+ */
+public class GraphResourceProvider implements IResourceProvider {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Class<? extends IBaseResource> type;
+    private final String typeName;
+    private final FhirContext fhir;
+    private final GraphReader reader;
+    private final ResourceMapper mapper;
+    private final GraphWriter writer;
+
+    GraphResourceProvider(Class<? extends IBaseResource> type, FhirContext fhir, GraphReader reader,
+                          ResourceMapper mapper, GraphWriter writer) {
+        this.type = type;
+        this.typeName = fhir.getResourceType(type);
+        this.fhir = fhir;
+        this.reader = reader;
+        this.mapper = mapper;
+        this.writer = writer;
+    }
+
+    @Override
+    public Class<? extends IBaseResource> getResourceType() {
+        return type;
+    }
+
+    @Read(version = true)
+    public IBaseResource read(@IdParam IdType id) {
+        String key = typeName + "/" + id.getIdPart();
+        if (!id.hasVersionIdPart()) {
+            return reader.read(key).map(this::parse).orElseThrow(() -> notFound(id));
+        }
+        long version = id.getVersionIdPartAsLong();
+        return reader.history(key).stream().filter(v -> v.versionId() == version).findFirst().map(this::parse)
+                .orElseThrow(() -> notFound(id));
+    }
+
+    @History
+    public List<IBaseResource> history(@IdParam IdType id) {
+        List<GraphReader.StoredResource> versions = reader.history(typeName + "/" + id.getIdPart());
+        if (versions.isEmpty()) throw notFound(id);
+        return versions.stream().map(this::parse).toList();
+    }
+
+    @Create
+    public MethodOutcome create(@ResourceParam IBaseResource resource) {
+        // the server assigns the id of a created resource (FHIR ignores one sent with a create)
+        return store(resource, UUID.randomUUID().toString(), true);
+    }
+
+    @Update
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam IBaseResource resource) {
+        String bodyId = resource.getIdElement().getIdPart();
+        if (bodyId != null && !bodyId.equals(id.getIdPart())) {
+            throw new InvalidRequestException("resource id '" + bodyId + "' does not match the URL id '" + id.getIdPart() + "'");
+        }
+        boolean existed = reader.read(typeName + "/" + id.getIdPart()).isPresent();
+        return store(resource, id.getIdPart(), !existed);
+    }
+
+    private MethodOutcome store(IBaseResource resource, String id, boolean created) {
+        ObjectNode tree;
+        try {
+            tree = (ObjectNode) JSON.readTree(fhir.newJsonParser().encodeResourceToString(resource));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        tree.put("id", id);
+        if (tree.get("meta") instanceof ObjectNode meta) {
+            // version and time are the server's to assign
+            meta.remove("versionId");
+            meta.remove("lastUpdated");
+            if (meta.isEmpty()) tree.remove("meta");
+        }
+        ResourceRecord record;
+        try {
+            record = mapper.map(tree, null);
+        } catch (InvalidResourceException e) {
+            OperationOutcome outcome = new OperationOutcome();
+            var issue = outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                    .setCode(OperationOutcome.IssueType.fromCode(e.code())).setDiagnostics(e.getMessage());
+            if (e.expression() != null) issue.addExpression(e.expression());
+            throw new UnprocessableEntityException(fhir, outcome);
+        }
+        writer.write(List.of(record));
+        writer.linkJourneys();
+        GraphReader.StoredResource stored = reader.read(record.key()).orElseThrow();
+        IBaseResource saved = parse(stored);
+        return new MethodOutcome(saved.getIdElement(), created).setResource(saved);
+    }
+
+    /** The stored JSON, with the server's id, version and time in meta. */
+    private IBaseResource parse(GraphReader.StoredResource stored) {
+        Resource r = (Resource) fhir.newJsonParser().parseResource(stored.json());
+        r.getMeta().setVersionId(String.valueOf(stored.versionId()));
+        r.getMeta().setLastUpdatedElement(new InstantType(stored.lastUpdated()));
+        r.setId(new IdType(r.fhirType(), r.getIdPart(), String.valueOf(stored.versionId())));
+        return r;
+    }
+
+    private static ResourceNotFoundException notFound(IdType id) {
+        return new ResourceNotFoundException(id);
+    }
+}

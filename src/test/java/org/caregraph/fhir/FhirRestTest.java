@@ -1,0 +1,121 @@
+package org.caregraph.fhir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.caregraph.GraphTest;
+import org.junit.jupiter.api.Test;
+
+/** FHIR REST read, vread, create, update and history through real HTTP, on the graph, with the import's model. */
+class FhirRestTest extends GraphTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
+                .header("Accept", "application/fhir+json");
+        if (body != null) b.header("Content-Type", "application/fhir+json");
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void createReadUpdateVreadAndHistory() throws Exception {
+        HttpResponse<String> created = send("POST", "Patient", "{\"resourceType\":\"Patient\",\"id\":\"ignored\","
+                + "\"gender\":\"female\",\"birthDate\":\"1970-02-03\"}");
+        assertThat(created.statusCode()).isEqualTo(201);
+        String location = created.headers().firstValue("Location").orElseThrow();
+        String id = location.replaceAll(".*/Patient/([^/]+)/_history/1$", "$1");
+        assertThat(id).isNotEqualTo("ignored").doesNotContain("/");
+
+        JsonNode read = JSON.readTree(send("GET", "Patient/" + id, null).body());
+        assertThat(read.get("id").asText()).isEqualTo(id);
+        assertThat(read.at("/meta/versionId").asText()).isEqualTo("1");
+        assertThat(read.get("birthDate").asText()).isEqualTo("1970-02-03");
+        assertThat(send("GET", "Patient/" + id + "?_format=xml", null).body())
+                .contains("<Patient xmlns=\"http://hl7.org/fhir\">").contains("<birthDate value=\"1970-02-03\">");
+
+        HttpResponse<String> updated = send("PUT", "Patient/" + id, "{\"resourceType\":\"Patient\",\"id\":\"" + id
+                + "\",\"gender\":\"female\",\"birthDate\":\"1970-02-04\"}");
+        assertThat(updated.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(send("GET", "Patient/" + id, null).body()).at("/meta/versionId").asText()).isEqualTo("2");
+        JsonNode v1 = JSON.readTree(send("GET", "Patient/" + id + "/_history/1", null).body());
+        assertThat(v1.get("birthDate").asText()).isEqualTo("1970-02-03");
+        assertThat(v1.at("/meta/versionId").asText()).isEqualTo("1");
+
+        JsonNode history = JSON.readTree(send("GET", "Patient/" + id + "/_history", null).body());
+        assertThat(history.get("resourceType").asText()).isEqualTo("Bundle");
+        assertThat(history.get("type").asText()).isEqualTo("history");
+        List<String> versions = new java.util.ArrayList<>();
+        history.get("entry").forEach(e -> versions.add(e.at("/resource/meta/versionId").asText()));
+        assertThat(versions).containsExactly("2", "1");
+
+        // the same content again is no new version
+        send("PUT", "Patient/" + id, "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"gender\":\"female\",\"birthDate\":\"1970-02-04\"}");
+        assertThat(JSON.readTree(send("GET", "Patient/" + id, null).body()).at("/meta/versionId").asText()).isEqualTo("2");
+    }
+
+    @Test
+    void writesThroughRestGetTheGraphModelOfTheImport() throws Exception {
+        String patient = "rest-p1";
+        assertThat(send("PUT", "Patient/" + patient, "{\"resourceType\":\"Patient\",\"id\":\"" + patient + "\"}").statusCode())
+                .as("create on update with a client id").isEqualTo(201);
+        for (String e : new String[] {"rest-e2:2021-05-01", "rest-e1:2020-01-01"}) {
+            String[] p = e.split(":");
+            send("PUT", "Encounter/" + p[0], "{\"resourceType\":\"Encounter\",\"id\":\"" + p[0] + "\",\"status\":\"finished\","
+                    + "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"AMB\"},"
+                    + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"period\":{\"start\":\"" + p[1] + "\"}}");
+        }
+        assertThat(query("MATCH (:Patient {id:$p})-[:FIRST_ENCOUNTER]->(a)-[:NEXT]->(b) RETURN a.id AS a, b.id AS b", "p", patient)
+                .getFirst().asMap()).isEqualTo(java.util.Map.of("a", "rest-e1", "b", "rest-e2"));
+        assertThat(single("MATCH (:Encounter {id:'rest-e1'})-[:CODED {path:'Encounter.class'}]->(c:Concept) RETURN c.code AS c")
+                .get("c")).isEqualTo("AMB");
+    }
+
+    @Test
+    void anImportedResourceReadsBackAsImported() throws Exception {
+        requireShared();
+        importPaths(SYNTHEA.resolve("hospitalInformation1735689600000.json"));
+        String key = query("MATCH (o:Organization) RETURN o.key AS k ORDER BY k LIMIT 1").getFirst().get("k").asString();
+        String stored = single("MATCH (o:Resource {key:$k}) RETURN o.json AS j", "k", key).get("j").toString();
+        ObjectNode read = (ObjectNode) JSON.readTree(send("GET", key, null).body());
+        ((ObjectNode) read.get("meta")).remove(List.of("versionId", "lastUpdated"));
+        if (read.get("meta").isEmpty()) read.remove("meta");
+        assertThat(read).isEqualTo(JSON.readTree(stored));
+    }
+
+    @Test
+    void errorsAreOperationOutcomes() throws Exception {
+        HttpResponse<String> missing = send("GET", "Patient/does-not-exist", null);
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(missing.body()).get("resourceType").asText()).isEqualTo("OperationOutcome");
+
+        HttpResponse<String> bad = send("POST", "Patient", "{\"resourceType\":\"Patient\",\"birthDate\":\"not a date\"}");
+        assertThat(bad.statusCode()).isIn(400, 422);
+        assertThat(JSON.readTree(bad.body()).get("resourceType").asText()).isEqualTo("OperationOutcome");
+        assertThat(bad.body()).contains("birthDate");
+
+        HttpResponse<String> mismatch = send("PUT", "Patient/a1", "{\"resourceType\":\"Patient\",\"id\":\"b2\"}");
+        assertThat(mismatch.statusCode()).isEqualTo(400);
+        assertThat(single("MATCH (p:Patient) WHERE p.id IN ['a1','b2'] RETURN count(p) AS c").get("c")).isEqualTo(0L);
+
+        HttpResponse<String> dangling = send("POST", "Observation", "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                + "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"urn:uuid:0d6f4e3c-6a52-4a8f-9a5e-2b8e5f1d2c3b\"}}");
+        assertThat(dangling.statusCode()).isEqualTo(422);
+        assertThat(JSON.readTree(dangling.body()).at("/issue/0/code").asText()).isEqualTo("not-found");
+    }
+
+    @Test
+    void theCapabilityStatementListsEveryResourceType() throws Exception {
+        JsonNode cs = JSON.readTree(send("GET", "metadata", null).body());
+        assertThat(cs.get("resourceType").asText()).isEqualTo("CapabilityStatement");
+        assertThat(cs.at("/rest/0/resource").size()).isGreaterThan(140);
+    }
+}
