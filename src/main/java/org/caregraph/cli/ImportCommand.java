@@ -56,6 +56,12 @@ public class ImportCommand implements Callable<Integer> {
             ConsoleProgress progress = new ConsoleProgress(System.err, progressMs);
             ImportProgress done = ctx.getBean(Importer.class).run(inputs, errors, progress, validateOnly);
             progress.done();
+            if (validateOnly) {
+                System.out.printf("Validated %,d resources from %d file(s) in %.1f s; %,d rejected%s; nothing stored%n",
+                        done.imported(), inputs.size(), done.seconds(), done.failed(),
+                        done.failed() > 0 ? " — see " + errorFile.toAbsolutePath() : "");
+                return done.failed() > 0 ? 2 : 0;
+            }
             System.out.printf("Imported %,d resources (%,d new or changed, %,d unchanged) from %d file(s) in %.1f s "
                             + "(%,.0f resources/s); %,d rejected%s%n",
                     done.imported(), done.written(), done.unchanged(), inputs.size(), done.seconds(), done.perSecond(),

@@ -59,7 +59,7 @@ public class Importer {
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("import-map-", 0).daemon().factory());
         BlockingQueue<CompletableFuture<List<Mapped>>> queue = new ArrayBlockingQueue<>(threads * 2 + 2);
-        Thread reader = Thread.ofPlatform().name("import-read").daemon().start(() -> read(inputs, errors, pool, queue));
+        Thread reader = Thread.ofPlatform().name("import-read").daemon().start(() -> read(inputs, pool, queue));
         Counters c = new Counters(start);
         List<Mapped> batch = new ArrayList<>();
         int weight = 0;
@@ -94,6 +94,8 @@ public class Importer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("import interrupted", e);
         } finally {
+            // after a failure the reader may be blocked on the full queue: release it
+            reader.interrupt();
             pool.shutdownNow();
         }
         ImportProgress done = c.snapshot(inputs.size());
@@ -104,7 +106,7 @@ public class Importer {
     }
 
     /** Reader thread: streams every file into chunks mapped on the pool; the bounded queue keeps memory flat. */
-    private void read(List<ImportInput> inputs, ErrorReport errors, ExecutorService pool,
+    private void read(List<ImportInput> inputs, ExecutorService pool,
                       BlockingQueue<CompletableFuture<List<Mapped>>> queue) {
         List<RawRecord> chunk = new ArrayList<>(CHUNK);
         FhirFileReader reader = new FhirFileReader();

@@ -82,6 +82,20 @@ class MalformedInputTest extends GraphTest {
         assertThat(byLine.get(9L).at("/outcome/issue/0/diagnostics").asText()).as(byLine.toString()).contains("yesterday").contains("birthDate");
     }
 
+    @Test
+    void validateOnlyReportsTheSameErrorsAndStoresNothing() throws IOException {
+        Path f = dir.resolve("check.ndjson");
+        Files.writeString(f, "{\"resourceType\":\"Patient\",\"id\":\"ok\"}\n{\"resourceType\":\"Patient\",\"id\":\"bad\",\"active\":\"yes\"}\n");
+        Path errors = dir.resolve("check-errors.ndjson");
+        try (ErrorReport report = new ErrorReport(errors)) {
+            ImportProgress p = importer.run(ImportInput.expand(f, "check.ndjson"), report, x -> { }, true);
+            assertThat(p.failed()).isEqualTo(1);
+            assertThat(p.written()).isZero();
+        }
+        assertThat(report(errors)).singleElement().satisfies(e -> assertThat(e.get("id").asText()).isEqualTo("bad"));
+        assertThat(stats.read().resources()).isEmpty();
+    }
+
     private static String code(Map<Long, JsonNode> byLine, long line) {
         return byLine.get(line).at("/outcome/issue/0/code").asText();
     }
