@@ -64,10 +64,6 @@ public class ResourceMapper {
         this.resourceTypes = Set.copyOf(fhir.getResourceTypes());
     }
 
-    public boolean isResourceType(String type) {
-        return resourceTypes.contains(type);
-    }
-
     /**
      * @param resource   the resource as parsed JSON; bundle-local references in it are rewritten in place
      * @param urnLookup  resolves {@code urn:uuid:}/{@code urn:oid:} fullUrls of the enclosing Bundle to {@code Type/id}

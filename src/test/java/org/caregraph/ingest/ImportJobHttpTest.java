@@ -67,6 +67,7 @@ class ImportJobHttpTest extends GraphTest {
 
         JsonNode done = awaitDone(id);
         assertThat(done.get("status").asText()).isEqualTo("COMPLETED_WITH_ERRORS");
+        assertThat(done.get("files").asLong()).isEqualTo(1);
         assertThat(done.get("imported").asLong()).isEqualTo(2);
         assertThat(done.get("failed").asLong()).isEqualTo(1);
         assertThat(stats.read().resources()).containsEntry("Patient", 2L);
