@@ -1,5 +1,6 @@
 package org.caregraph.graph;
 
+import java.util.List;
 import org.neo4j.driver.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,11 +19,15 @@ public class GraphSchema implements InitializingBean {
 
     @Override
     public void afterPropertiesSet() {
+        log.info("Graph schema ready ({} statements from cypher/schema.cypher)", apply("schema"));
+    }
+
+    /** Runs the statements of cypher/NAME.cypher (schema files: idempotent DDL) in order; returns how many. */
+    public int apply(String name) {
+        List<String> statements = Cypher.statements(name);
         try (var session = driver.session()) {
-            for (String statement : Cypher.statements("schema")) {
-                session.run(statement).consume();
-            }
+            for (String statement : statements) session.run(statement).consume();
         }
-        log.info("Graph schema ready ({} statements from cypher/schema.cypher)", Cypher.statements("schema").size());
+        return statements.size();
     }
 }
