@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,7 +98,8 @@ public class ResourceMapper {
         Derived derived = new Derived(type);
         fhir.newTerser().visit(parsed, derived);
         return new ResourceRecord(type + "/" + id, type, id, text, hash(text), time(resource), derived.patient,
-                List.copyOf(derived.refs.values()), List.copyOf(derived.codes.values()), identifiers(resource, type));
+                List.copyOf(derived.refs.values()), List.copyOf(derived.codes.values()), identifiers(resource, type),
+                facts(resource));
     }
 
     private static void rewriteUrnReferences(JsonNode node, String path, Function<String, String> urnLookup) {
@@ -242,6 +244,46 @@ public class ResourceMapper {
             if (n != null && n.isTextual()) return n.asText();
         }
         return null;
+    }
+
+    /** The scalar facts of {@link ResourceRecord#FACTS} that this resource has. */
+    private static Map<String, Object> facts(ObjectNode resource) {
+        Map<String, Object> facts = new HashMap<>();
+        String gender = text(resource, "gender");
+        if (gender != null) facts.put("gender", gender);
+        String status = text(resource, "status");
+        if (status != null) facts.put("status", status);
+        JsonNode period = resource.get("period");
+        if (period != null && text(period, "end") != null) facts.put("end", text(period, "end"));
+        List<String> keys = new ArrayList<>();
+        List<Double> numbers = new ArrayList<>();
+        List<String> units = new ArrayList<>();
+        addValues(resource, keys, numbers, units);
+        JsonNode components = resource.get("component");
+        if (components != null && components.isArray()) for (JsonNode c : components) addValues(c, keys, numbers, units);
+        if (!keys.isEmpty()) {
+            facts.put("valueKeys", keys);
+            facts.put("valueNumbers", numbers);
+            facts.put("valueUnits", units);
+        }
+        return facts;
+    }
+
+    /** valueQuantity (or valueInteger) of an Observation or one of its components, once per coding of its code. */
+    private static void addValues(JsonNode element, List<String> keys, List<Double> numbers, List<String> units) {
+        JsonNode q = element.get("valueQuantity");
+        JsonNode number = q != null ? q.get("value") : element.get("valueInteger");
+        JsonNode code = element.get("code");
+        if (number == null || !number.isNumber() || code == null || !code.path("coding").isArray()) return;
+        String unit = q == null ? null : q.hasNonNull("code") ? q.get("code").asText() : text(q, "unit");
+        for (JsonNode coding : code.get("coding")) {
+            String system = text(coding, "system");
+            String c = text(coding, "code");
+            if (system == null || c == null) continue;
+            keys.add(system + "|" + c);
+            numbers.add(number.asDouble());
+            units.add(unit == null ? "" : unit);
+        }
     }
 
     private static String text(JsonNode node, String field) {

@@ -13,10 +13,18 @@ import java.util.Map;
  * @param time        the clinically relevant instant (period start, effective, onset...), ISO-8601, or null
  * @param patient     key of the patient this resource is about, when it names one (drives the encounter chain)
  * @param identifiers {@code Type|system|value} keys of the resource's business identifiers
+ * @param facts       the few scalar facts analytics filter on, as node properties (see {@link #FACTS})
  */
 public record ResourceRecord(
         String key, String type, String id, String json, String hash, String time, String patient,
-        List<Ref> refs, List<Code> codes, List<String> identifiers) {
+        List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts) {
+
+    /**
+     * Node properties projected from the JSON for cohorts and journeys, always all written (null removes a stale one):
+     * gender; end of the period; status; and each numeric value with the concept it measures — parallel lists, so a
+     * blood-pressure panel's systolic component keeps its own code.
+     */
+    public static final List<String> FACTS = List.of("gender", "end", "status", "valueKeys", "valueNumbers", "valueUnits");
 
     /**
      * A reference element: relationship {@code rel} at FHIRPath {@code path} to {@code key}. {@code ident} is set for a
@@ -38,6 +46,7 @@ public record ResourceRecord(
         m.put("json", json);
         m.put("hash", hash);
         m.put("time", time);
+        for (String f : FACTS) m.put(f, facts.get(f));
         return m;
     }
 

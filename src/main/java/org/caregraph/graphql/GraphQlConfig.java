@@ -1,0 +1,84 @@
+package org.caregraph.graphql;
+
+import graphql.ErrorClassification;
+import graphql.GraphQLError;
+import graphql.analysis.MaxQueryComplexityInstrumentation;
+import graphql.analysis.MaxQueryDepthInstrumentation;
+import graphql.execution.instrumentation.Instrumentation;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.neo4j.driver.exceptions.Neo4jException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.graphql.execution.DataFetcherExceptionResolver;
+import org.springframework.graphql.execution.ErrorType;
+import org.springframework.graphql.server.WebGraphQlInterceptor;
+
+/**
+ * Limits and errors of the GraphQL API: depth and complexity are checked before a query runs, every read has the
+ * database's timeout (GraphReader), and every error carries {@code extensions.code}. Messages never echo stored data.
+ */
+@Configuration
+class GraphQlConfig {
+    private static final Logger log = LoggerFactory.getLogger(GraphQlConfig.class);
+
+    @Bean
+    Instrumentation maxQueryDepth(@Value("${caregraph.graphql.max-depth:12}") int depth) {
+        return new MaxQueryDepthInstrumentation(depth);
+    }
+
+    @Bean
+    Instrumentation maxQueryComplexity(@Value("${caregraph.graphql.max-complexity:500}") int complexity) {
+        return new MaxQueryComplexityInstrumentation(complexity);
+    }
+
+    @Bean
+    DataFetcherExceptionResolver caregraphErrors() {
+        return DataFetcherExceptionResolver.forSingleError((ex, env) -> {
+            if (ex instanceof GraphQlRequestException e) {
+                return GraphQLError.newError().errorType(ErrorType.BAD_REQUEST).message(e.getMessage())
+                        .path(env.getExecutionStepInfo().getPath()).location(env.getField().getSourceLocation())
+                        .extensions(Map.of("code", e.code())).build();
+            }
+            if (ex instanceof Neo4jException e && e.code() != null && e.code().contains("TransactionTimedOut")) {
+                return GraphQLError.newError().errorType(ErrorType.INTERNAL_ERROR)
+                        .message("the query took longer than the read timeout and was stopped")
+                        .path(env.getExecutionStepInfo().getPath()).extensions(Map.of("code", "TIMEOUT")).build();
+            }
+            log.error("GraphQL field {} failed", env.getExecutionStepInfo().getPath(), ex);
+            return null;
+        });
+    }
+
+    /** Gives every error a code, including graphql-java's own (parse, validation, limits). */
+    @Bean
+    WebGraphQlInterceptor errorCodes() {
+        return (request, chain) -> chain.next(request).map(response -> response.transform(b -> b.errors(
+                response.getExecutionResult().getErrors().stream().map(GraphQlConfig::withCode).toList())));
+    }
+
+    private static GraphQLError withCode(GraphQLError error) {
+        Map<String, Object> ext = error.getExtensions() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(error.getExtensions());
+        if (ext.containsKey("code")) return error;
+        ext.put("code", code(error.getErrorType(), error.getMessage()));
+        return GraphQLError.newError().message(error.getMessage()).locations(error.getLocations())
+                .path(error.getPath()).errorType(error.getErrorType()).extensions(ext).build();
+    }
+
+    private static String code(ErrorClassification type, String message) {
+        if (type == null) return "INTERNAL_ERROR";
+        return switch (type.toString()) {
+            case "InvalidSyntax" -> "GRAPHQL_PARSE_FAILED";
+            case "ValidationError" -> "GRAPHQL_VALIDATION_FAILED";
+            case "ExecutionAborted" -> message != null && (message.contains("depth") || message.contains("complexity"))
+                    ? "QUERY_TOO_COMPLEX" : "ABORTED";
+            case "BAD_REQUEST" -> "BAD_REQUEST";
+            case "NOT_FOUND" -> "NOT_FOUND";
+            case "UNAUTHORIZED", "FORBIDDEN" -> type.toString();
+            default -> "INTERNAL_ERROR";
+        };
+    }
+}

@@ -1,0 +1,51 @@
+package org.caregraph.graphql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** patient(id), and the limits and error codes every GraphQL query gets. */
+class PatientGraphQlTest extends GraphQlTest {
+
+    @BeforeEach
+    void population() {
+        load(new Population().patient("p1", "female", "1980-07-15", "Ada", "Lovelace"));
+    }
+
+    @Test
+    void patientDemographics() {
+        JsonNode p = data("query($id: ID!) { patient(id: $id) { id name gender birthDate deceased age(at: \"2020-07-14\") } }",
+                "id", "p1").get("patient");
+        assertThat(p.get("id").asText()).isEqualTo("p1");
+        assertThat(p.get("name").asText()).isEqualTo("Ada Lovelace");
+        assertThat(p.get("gender").asText()).isEqualTo("female");
+        assertThat(p.get("birthDate").asText()).isEqualTo("1980-07-15");
+        assertThat(p.get("deceased").isNull()).isTrue();
+        assertThat(p.get("age").asInt()).isEqualTo(39);
+        assertThat(data("{ patient(id: \"nobody\") { id } }").get("patient").isNull()).isTrue();
+    }
+
+    @Test
+    void errorsCarryCodes() {
+        assertThat(errorCode("{ patient(id: \"p1\") { age(at: \"yesterday\") } }")).isEqualTo("BAD_ARGUMENT");
+        assertThat(errorCode("{ patient(id: \"p1\") { id ")).isEqualTo("GRAPHQL_PARSE_FAILED");
+        assertThat(errorCode("{ patient(id: \"p1\") { shoeSize } }")).isEqualTo("GRAPHQL_VALIDATION_FAILED");
+        String deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }";
+        assertThat(errorCode(deep)).isEqualTo("QUERY_TOO_COMPLEX");
+    }
+
+    @Test
+    void graphiqlIsServed() throws Exception {
+        HttpResponse<String> r = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/graphiql")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).containsIgnoringCase("graphiql");
+    }
+}
