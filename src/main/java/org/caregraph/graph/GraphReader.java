@@ -1,5 +1,7 @@
 package org.caregraph.graph;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +23,12 @@ import org.springframework.stereotype.Component;
 public class GraphReader {
     private final Driver driver;
     private final Duration timeout;
+    private final MeterRegistry meters;
 
-    public GraphReader(Driver driver, @Value("${caregraph.read.timeout:30s}") Duration timeout) {
+    public GraphReader(Driver driver, @Value("${caregraph.read.timeout:30s}") Duration timeout, MeterRegistry meters) {
         this.driver = driver;
         this.timeout = timeout;
+        this.meters = meters;
     }
 
     /** A stored version of a resource: its JSON as received, with the server's version and time beside it. */
@@ -45,7 +49,9 @@ public class GraphReader {
 
     /** The rows of the query in {@code cypher/NAME.cypher}, each mapped by {@code row}. */
     public <T> List<T> list(String name, Map<String, ?> parameters, Function<Record, T> row) {
-        return run(Cypher.query(name), parameters, timeout, tx -> tx.stream().map(row).toList());
+        // timed per query name (metric caregraph.graph.reads): what the API costs, and how many round trips it makes
+        return Timer.builder("caregraph.graph.reads").tag("query", name).register(meters)
+                .record(() -> run(Cypher.query(name), parameters, timeout, tx -> tx.stream().map(row).toList()));
     }
 
     /**

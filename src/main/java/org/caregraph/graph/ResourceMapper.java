@@ -18,6 +18,10 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -241,9 +245,25 @@ public class ResourceMapper {
         for (String[] path : TIME_PATHS) {
             JsonNode n = resource;
             for (String p : path) n = n == null ? null : n.get(p);
-            if (n != null && n.isTextual()) return n.asText();
+            if (n != null && n.isTextual()) return utc(n.asText());
         }
         return null;
+    }
+
+    private static final DateTimeFormatter UTC_MILLIS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    /**
+     * A dateTime with a time is stored in UTC with a fixed width, so that the stored times of data with mixed offsets
+     * order correctly as strings (journeys, pathways, windows); a date or partial date stays as written.
+     */
+    public static String utc(String time) {
+        if (time.indexOf('T') < 0) return time;
+        try {
+            return UTC_MILLIS.format(OffsetDateTime.parse(time));
+        } catch (DateTimeParseException e) {
+            return time;
+        }
     }
 
     /** The scalar facts of {@link ResourceRecord#FACTS} that this resource has. */

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.validation.BindException;
 import org.springframework.graphql.execution.DataFetcherExceptionResolver;
 import org.springframework.graphql.execution.ErrorType;
 import org.springframework.graphql.server.WebGraphQlInterceptor;
@@ -38,10 +39,16 @@ class GraphQlConfig {
     @Bean
     DataFetcherExceptionResolver caregraphErrors() {
         return DataFetcherExceptionResolver.forSingleError((ex, env) -> {
-            if (ex instanceof GraphQlRequestException e) {
-                return GraphQLError.newError().errorType(ErrorType.BAD_REQUEST).message(e.getMessage())
+            GraphQlRequestException refused = ex instanceof GraphQlRequestException e ? e
+                    : ex instanceof BindException e ? new GraphQlRequestException("BAD_ARGUMENT",
+                            "invalid argument: " + e.getFieldErrors().stream().map(f -> f.getField()).toList())
+                    // Spring's cursor decoding reports a cursor that is not one of ours like this
+                    : ex instanceof IllegalArgumentException e && e.getMessage() != null && e.getMessage().contains("cursor")
+                    ? new GraphQlRequestException("BAD_ARGUMENT", "after is not a cursor of this list") : null;
+            if (refused != null) {
+                return GraphQLError.newError().errorType(ErrorType.BAD_REQUEST).message(refused.getMessage())
                         .path(env.getExecutionStepInfo().getPath()).location(env.getField().getSourceLocation())
-                        .extensions(Map.of("code", e.code())).build();
+                        .extensions(Map.of("code", refused.code())).build();
             }
             if (ex instanceof Neo4jException e && e.code() != null && e.code().contains("TransactionTimedOut")) {
                 return GraphQLError.newError().errorType(ErrorType.INTERNAL_ERROR)

@@ -124,13 +124,15 @@ class SyntheaGraphTest extends GraphTest {
     void eachPatientsEncountersAreChainedInTime() {
         for (Record p : query("MATCH (p:Patient) RETURN p.key AS key")) {
             String key = p.get("key").asString();
-            List<String> times = expected.values().stream()
+            List<java.time.Instant> times = expected.values().stream()
                     .filter(r -> r.get("resourceType").asText().equals("Encounter"))
                     .filter(r -> r.at("/subject/reference").asText().equals(key))
-                    .map(r -> r.at("/period/start").asText()).sorted().toList();
-            List<Object> chain = query("MATCH (:Patient {key: $k})-[:FIRST_ENCOUNTER]->(f) "
+                    .map(r -> java.time.OffsetDateTime.parse(r.at("/period/start").asText()).toInstant()).sorted().toList();
+            // the graph keeps times in UTC (fixed width), so compare instants
+            List<java.time.Instant> chain = query("MATCH (:Patient {key: $k})-[:FIRST_ENCOUNTER]->(f) "
                     + "MATCH path = (f)-[:NEXT*0..]->(e) WHERE NOT (e)-[:NEXT]->() "
-                    + "RETURN [n IN nodes(path) | n.time] AS times", "k", key).getFirst().get("times").asList();
+                    + "RETURN [n IN nodes(path) | n.time] AS times", "k", key).getFirst().get("times")
+                    .asList(v -> java.time.Instant.parse(v.asString()));
             assertThat(chain).as(key).isEqualTo(times);
         }
     }
