@@ -80,10 +80,10 @@ public class BenchCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("resources", resources);
         report.put("runs", runs);
-        report.put("importResourcesPerSecondMedian", Math.round(median(importRate)));
-        report.put("reimportResourcesPerSecondMedian", Math.round(median(reimportRate)));
-        report.put("baselineResourcesPerSecondMedian", Math.round(median(baselineRate)));
-        report.put("importToBaselineRatio", Math.round(100 * median(importRate) / median(baselineRate)) / 100.0);
+        report.put("importResourcesPerSecondMedian", Math.round(BenchMath.median(importRate)));
+        report.put("reimportResourcesPerSecondMedian", Math.round(BenchMath.median(reimportRate)));
+        report.put("baselineResourcesPerSecondMedian", Math.round(BenchMath.median(baselineRate)));
+        report.put("importToBaselineRatio", Math.round(100 * BenchMath.median(importRate) / BenchMath.median(baselineRate)) / 100.0);
         report.put("peakHeapMBMax", Arrays.stream(peakHeap).max().orElse(0) >> 20);
         report.put("maxHeapMB", Runtime.getRuntime().maxMemory() >> 20);
         report.put("cores", Runtime.getRuntime().availableProcessors());
@@ -147,11 +147,5 @@ public class BenchCommand implements Callable<Integer> {
             thread.interrupt();
             return max.get();
         }
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }

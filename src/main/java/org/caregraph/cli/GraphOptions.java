@@ -30,12 +30,23 @@ public class GraphOptions {
 
     /** A non-web application context for one-shot commands (quiet logs: the command prints what matters). */
     ConfigurableApplicationContext startQuiet(String... extra) {
+        return start(WebApplicationType.NONE, extra);
+    }
+
+    /** The same with the HTTP APIs on a free loopback port (property local.server.port), for benchmarks over HTTP. */
+    ConfigurableApplicationContext startQuietWeb(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--server.port=0"));
+        args.addAll(List.of(extra));
+        return start(WebApplicationType.SERVLET, args.toArray(String[]::new));
+    }
+
+    private ConfigurableApplicationContext start(WebApplicationType web, String... extra) {
         List<String> args = springArgs();
         args.add("--logging.level.root=WARN");
         args.add("--logging.level.org.caregraph=WARN");
         args.addAll(List.of(extra));
         return new SpringApplicationBuilder(CareGraphApplication.class)
-                .web(WebApplicationType.NONE)
+                .web(web)
                 .logStartupInfo(false)
                 .run(args.toArray(String[]::new));
     }
