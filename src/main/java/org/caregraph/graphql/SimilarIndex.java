@@ -1,49 +1,55 @@
 package org.caregraph.graphql;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.caregraph.graphql.PatientController.PatientView;
+import org.caregraph.graphql.SimilarityController.ConceptView;
+import org.caregraph.graphql.SimilarityController.SharedConcept;
+import org.caregraph.graphql.SimilarityController.SimilarPatient;
 
 /**
  * The patients' concept profiles in memory, with each concept's IDF and an inverted index (concept → patients), so
- * that the IDF-weighted Jaccard of one patient against all others costs only the postings of its own concepts.
- * Immutable; {@code generation} is the writer generation it was read at (see {@link SimilarProfiles}).
+ * that the IDF-weighted Jaccard of one patient against all others costs only the postings of its own concepts. The
+ * patients' demographics and the concepts are kept too: an answer needs no further read. Immutable; {@code generation}
+ * is the writer generation it was read at (see {@link SimilarProfiles}).
  */
 final class SimilarIndex {
-    /** One similar patient: its id, the score and the shared concepts (keys with their IDF), heaviest first. */
-    record Match(String id, double score, List<Shared> shared) {
-    }
-
-    record Shared(String key, double weight) {
+    /** A patient of the population with the distinct concepts of its profile. */
+    record Profile(PatientView patient, List<ConceptView> concepts) {
     }
 
     private final long generation;
     private final String[] ids;
+    private final PatientView[] patients;
     private final Map<String, Integer> row = new HashMap<>();
-    private final String[] concepts;
+    private final ConceptView[] concepts;
     private final double[] idf;
     private final int[][] profiles;   // per patient: concept numbers, ascending
     private final int[][] postings;   // per concept: patient numbers
     private final double[] mass;      // per patient: sum of its concepts' IDF
 
-    /** {@code profiles}: patient id → distinct concept keys; every patient of the population is a key (N = its size). */
-    SimilarIndex(long generation, Map<String, List<String>> byPatient) {
+    /** {@code population}: every patient (N is its size), each once. */
+    SimilarIndex(long generation, List<Profile> population) {
         this.generation = generation;
-        ids = byPatient.keySet().toArray(String[]::new);
-        Arrays.sort(ids);
+        List<Profile> byId = new ArrayList<>(population);
+        byId.sort(Comparator.comparing(p -> p.patient().id()));
+        ids = new String[byId.size()];
+        patients = new PatientView[byId.size()];
         Map<String, Integer> number = new HashMap<>();
-        List<String> keys = new ArrayList<>();
+        List<ConceptView> known = new ArrayList<>();
         profiles = new int[ids.length][];
         for (int p = 0; p < ids.length; p++) {
+            patients[p] = byId.get(p).patient();
+            ids[p] = patients[p].id();
             row.put(ids[p], p);
-            profiles[p] = byPatient.get(ids[p]).stream().distinct()
-                    .mapToInt(k -> number.computeIfAbsent(k, x -> { keys.add(x); return keys.size() - 1; }))
-                    .sorted().toArray();
+            profiles[p] = byId.get(p).concepts().stream()
+                    .mapToInt(c -> number.computeIfAbsent(c.key(), x -> { known.add(c); return known.size() - 1; }))
+                    .distinct().sorted().toArray();
         }
-        concepts = keys.toArray(String[]::new);
+        concepts = known.toArray(ConceptView[]::new);
         int[] df = new int[concepts.length];
         for (int[] profile : profiles) for (int c : profile) df[c]++;
         postings = new int[concepts.length][];
@@ -68,35 +74,38 @@ final class SimilarIndex {
      * The {@code k} patients most similar to {@code id}: score = Σ idf(shared) / Σ idf(union), desc, ties by id; the
      * patient itself and scores of 0 left out.
      */
-    List<Match> nearest(String id, int k) {
+    List<SimilarPatient> nearest(String id, int k) {
         int p = row.get(id);
         double[] shared = new double[ids.length];
         for (int c : profiles[p]) for (int q : postings[c]) shared[q] += idf[c];
-        List<Match> found = new ArrayList<>();
+        record Scored(int q, double score) {
+        }
+        List<Scored> found = new ArrayList<>();
         for (int q = 0; q < ids.length; q++) {
             if (q == p || shared[q] <= 0) continue;
             // rounded so that equal scores reached by different summation orders tie (and then sort by id)
             double score = Math.round(shared[q] / (mass[p] + mass[q] - shared[q]) * 1e12) / 1e12;
-            if (score > 0) found.add(new Match(ids[q], score, null));
+            if (score > 0) found.add(new Scored(q, score));
         }
-        found.sort(Comparator.comparingDouble(Match::score).reversed().thenComparing(Match::id));
-        return found.stream().limit(k).map(m -> new Match(m.id(), m.score(), shared(p, row.get(m.id())))).toList();
+        // ids are sorted, so the row number orders ties by id
+        found.sort(Comparator.comparingDouble(Scored::score).reversed().thenComparingInt(Scored::q));
+        return found.stream().limit(k).map(s -> new SimilarPatient(patients[s.q()], s.score(), shared(p, s.q()))).toList();
     }
 
     /** The concepts both profiles hold, by IDF desc then key. */
-    private List<Shared> shared(int p, int q) {
-        List<Shared> out = new ArrayList<>();
+    private List<SharedConcept> shared(int p, int q) {
+        List<SharedConcept> out = new ArrayList<>();
         int[] a = profiles[p];
         int[] b = profiles[q];
         for (int i = 0, j = 0; i < a.length && j < b.length; ) {
             if (a[i] == b[j]) {
-                out.add(new Shared(concepts[a[i]], idf[a[i]]));
+                out.add(new SharedConcept(concepts[a[i]], idf[a[i]]));
                 i++;
                 j++;
             } else if (a[i] < b[j]) i++;
             else j++;
         }
-        out.sort(Comparator.comparingDouble(Shared::weight).reversed().thenComparing(Shared::key));
+        out.sort(Comparator.comparingDouble(SharedConcept::weight).reversed().thenComparing(s -> s.concept().key()));
         return out;
     }
 }
