@@ -159,6 +159,8 @@ class SimilarityGraphQlTest extends GraphQlTest {
                     profiles(false, true, true, false), id, 10);
         }
         assertThat(data(QUERY, "id", "a", "by", List.of("OBSERVATION")).get("similarPatients").size()).isEqualTo(1);
+        // no kinds means every kind: here conditions, medications, procedures and observations
+        assertAnswer(data(QUERY, "id", "a", "by", List.of()).get("similarPatients"), profiles(true, true, true, true), "a", 10);
         assertThat(data(QUERY, "id", "h").get("similarPatients").size()).as("h has no such events").isZero();
         assertAnswer(data(QUERY, "id", "a", "k", 3).get("similarPatients"), profiles(true, true, true, false), "a", 3);
         assertThat(data(QUERY, "id", "a", "k", 3).get("similarPatients").size()).isEqualTo(3);
