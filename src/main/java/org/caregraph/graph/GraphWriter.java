@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
@@ -24,6 +25,8 @@ import org.springframework.stereotype.Component;
 public class GraphWriter {
     private final Driver driver;
     private final ReentrantLock lock = new ReentrantLock();
+    // counts committed write transactions, so that in-memory read caches know when they are stale
+    private final AtomicLong generation = new AtomicLong();
 
     public GraphWriter(Driver driver) {
         this.driver = driver;
@@ -37,7 +40,9 @@ public class GraphWriter {
         if (batch.isEmpty()) return new WriteResult(Set.of());
         lock.lock();
         try (var session = driver.session()) {
-            return session.executeWrite(tx -> writeIn(tx, batch));
+            WriteResult result = session.executeWrite(tx -> writeIn(tx, batch));
+            generation.incrementAndGet();
+            return result;
         } finally {
             lock.unlock();
         }
@@ -135,6 +140,11 @@ public class GraphWriter {
         return x;
     }
 
+    /** How many write transactions have committed through this writer: a cache built at generation g is stale when it differs. */
+    public long generation() {
+        return generation.get();
+    }
+
     /** Rebuilds the time-ordered encounter chain of every patient whose encounters changed since the last call. */
     public void linkJourneys() {
         lock.lock();
@@ -143,6 +153,7 @@ public class GraphWriter {
             do {
                 linked = session.executeWrite(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("limit", 1000))
                         .single().get("linked").asLong());
+                generation.incrementAndGet();
             } while (linked > 0);
         } finally {
             lock.unlock();
