@@ -6,7 +6,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,8 +25,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Evaluates cohort criteria: each leaf is one named query returning a set of patient keys, and the sets are combined
- * here (and = intersection, or = union, not = every patient minus). The concepts of all leaves are resolved in one
- * round trip first; then the leaves run concurrently, so a request costs about two round trips plus its slowest leaf.
+ * here (and = intersection, or = union, not = every patient minus). The leaves run concurrently, each resolving its own
+ * concepts (with their IS_A descendants) in its query, so a request costs about one round trip plus its slowest leaf.
  */
 @Component
 class CohortEvaluator implements DisposableBean {
@@ -44,10 +43,7 @@ class CohortEvaluator implements DisposableBean {
     /** The keys of the patients meeting {@code criteria}, sorted; BAD_CRITERIA when they cannot be evaluated. */
     List<String> evaluate(CohortCriteria criteria) {
         criteria.check("criteria");
-        Request request = new Request();
-        request.collectConcepts(criteria);
-        request.resolveConcepts();
-        Set<String> keys = request.start(criteria).get();
+        Set<String> keys = new Request().start(criteria).get();
         return List.copyOf(new TreeSet<>(keys));
     }
 
@@ -61,60 +57,10 @@ class CohortEvaluator implements DisposableBean {
         Set<String> get();
     }
 
-    /** One evaluation: the concepts its leaves name, and the leaves started. */
+    /** One evaluation: its leaves are started as the tree is walked, and combined when the root is asked. */
     private final class Request {
-        private final Map<Object, Integer> groupOf = new IdentityHashMap<>();
-        private final List<Map<String, Object>> groups = new ArrayList<>();
-        private final List<List<String>> conceptKeys = new ArrayList<>();
         private Result everyone;
 
-        private void collectConcepts(CohortCriteria c) {
-            if (c.and() != null) c.and().forEach(this::collectConcepts);
-            if (c.or() != null) c.or().forEach(this::collectConcepts);
-            if (c.not() != null) collectConcepts(c.not());
-            for (CodeCriterion code : new CodeCriterion[] {c.condition(), c.medication(), c.procedure(), c.immunization()}) {
-                if (code != null) {
-                    group(code, code.codes(), code.includeDescendants());
-                    index(code.relativeTo());
-                }
-            }
-            if (c.observation() != null) {
-                group(c.observation(), List.of(c.observation().code()), c.observation().includeDescendants());
-                index(c.observation().relativeTo());
-            }
-            if (c.mention() != null) group(c.mention(), c.mention().codes(), c.mention().includeDescendants());
-        }
-
-        private void index(RelativeWindow window) {
-            if (window != null) group(window.index(), window.index().codes(), window.index().includeDescendants());
-        }
-
-        private void group(Object criterion, List<Concept> concepts, Boolean descendants) {
-            List<Map<String, Object>> cs = new ArrayList<>();
-            for (Concept k : concepts) {
-                Map<String, Object> m = new HashMap<>();
-                m.put("system", k.system());
-                m.put("code", k.code());
-                cs.add(m);
-            }
-            groupOf.put(criterion, groups.size());
-            groups.add(Map.of("concepts", cs, "descendants", descendants == null || descendants));
-            conceptKeys.add(new ArrayList<>());
-        }
-
-        private void resolveConcepts() {
-            if (groups.isEmpty()) return;
-            reader.list("cohort-concepts", Map.of("groups", groups), r -> {
-                conceptKeys.get(r.get("group").asInt()).add(r.get("key").asString());
-                return null;
-            });
-        }
-
-        private List<String> keys(Object criterion) {
-            return conceptKeys.get(groupOf.get(criterion));
-        }
-
-        /** Starts every leaf under {@code c} and returns its combination. */
         private Result start(CohortCriteria c) {
             if (c.and() != null) {
                 List<Result> parts = c.and().stream().map(this::start).toList();
@@ -142,23 +88,23 @@ class CohortEvaluator implements DisposableBean {
                     return out;
                 };
             }
-            if (c.condition() != null) return events(c.condition(), EventType.CONDITION);
-            if (c.medication() != null) return events(c.medication(), EventType.MEDICATION);
-            if (c.procedure() != null) return events(c.procedure(), EventType.PROCEDURE);
-            if (c.immunization() != null) return events(c.immunization(), EventType.IMMUNIZATION);
+            if (c.condition() != null) return coded(c.condition(), EventType.CONDITION);
+            if (c.medication() != null) return coded(c.medication(), EventType.MEDICATION);
+            if (c.procedure() != null) return coded(c.procedure(), EventType.PROCEDURE);
+            if (c.immunization() != null) return coded(c.immunization(), EventType.IMMUNIZATION);
             if (c.observation() != null) return observations(c.observation());
             if (c.gender() != null) return leaf(() -> patients("cohort-gender", Map.of("gender", c.gender())));
             if (c.age() != null) return age(c.age());
             return mentions(c.mention());
         }
 
-        private Result events(CodeCriterion c, EventType type) {
-            return relative(eventParameters(keys(c), type.labels(), EventType.codePaths(List.of(type)), c.from(), c.to()),
-                    c.relativeTo());
+        private Result coded(CodeCriterion c, EventType type) {
+            return relative(codedParameters(c, type), c.relativeTo());
         }
 
         private Result observations(ObservationCriterion c) {
-            Map<String, Object> p = eventParameters(keys(c), EventType.OBSERVATION.labels(), OBSERVATION_PATHS, c.from(), c.to());
+            Map<String, Object> p = events(List.of(c.code()), c.includeDescendants(), EventType.OBSERVATION.labels(), c.from(), c.to());
+            p.put("paths", OBSERVATION_PATHS);
             p.put("values", c.hasValue());
             p.put("min", c.min());
             p.put("max", c.max());
@@ -166,22 +112,13 @@ class CohortEvaluator implements DisposableBean {
             return relative(p, c.relativeTo());
         }
 
-        private Map<String, Object> eventParameters(List<String> keys, List<String> labels, List<String> paths,
-                                                    String from, String to) {
-            Map<String, Object> p = new HashMap<>();
-            p.put("keys", keys);
-            p.put("labels", labels);
-            p.put("paths", paths);
-            OffsetDateTime start = CohortCriteria.from("from", from);
-            OffsetDateTime end = CohortCriteria.to("to", to);
-            p.put("from", start == null ? null : start.toString());
-            p.put("to", end == null ? null : end.toString());
-            p.put("values", false);
-            p.put("min", null);
-            p.put("max", null);
-            p.put("unit", null);
-            p.put("times", false);
-            return p;
+        private Result mentions(CohortCriteria.MentionCriterion m) {
+            Map<String, Object> p = events(m.codes(), m.includeDescendants(), EventType.NOTE.labels(), null, null);
+            p.put("relationship", "MENTIONS");
+            p.put("negated", Boolean.TRUE.equals(m.includeNegated()));
+            p.put("uncertain", Boolean.TRUE.equals(m.includeUncertain()));
+            p.put("otherExperiencer", Boolean.TRUE.equals(m.includeOtherExperiencer()));
+            return leaf(() -> patients("cohort-events", p));
         }
 
         /**
@@ -190,9 +127,7 @@ class CohortEvaluator implements DisposableBean {
          */
         private Result relative(Map<String, Object> p, RelativeWindow window) {
             if (window == null) return leaf(() -> patients("cohort-events", p));
-            CodeCriterion index = window.index();
-            Map<String, Object> ip = eventParameters(keys(index), window.type().labels(),
-                    EventType.codePaths(List.of(window.type())), index.from(), index.to());
+            Map<String, Object> ip = codedParameters(window.index(), window.type());
             ip.put("times", true);
             p.put("times", true);
             // both queries run on the pool; the join runs on the caller's thread, so no pool thread waits on another
@@ -220,17 +155,48 @@ class CohortEvaluator implements DisposableBean {
             return leaf(() -> patients("cohort-born", p));
         }
 
-        private Result mentions(CohortCriteria.MentionCriterion m) {
-            Map<String, Object> p = Map.of("keys", keys(m), "negated", Boolean.TRUE.equals(m.includeNegated()),
-                    "uncertain", Boolean.TRUE.equals(m.includeUncertain()),
-                    "otherExperiencer", Boolean.TRUE.equals(m.includeOtherExperiencer()));
-            return leaf(() -> patients("cohort-mentions", p));
-        }
-
         private Result leaf(Supplier<Set<String>> query) {
             CompletableFuture<Set<String>> f = CompletableFuture.supplyAsync(query, leaves);
             return () -> join(f);
         }
+    }
+
+    /** Parameters of cohort-events for the events of {@code type} whose own concept a code criterion names. */
+    private static Map<String, Object> codedParameters(CodeCriterion c, EventType type) {
+        Map<String, Object> p = events(c.codes(), c.includeDescendants(), type.labels(), c.from(), c.to());
+        p.put("paths", EventType.codePaths(List.of(type)));
+        return p;
+    }
+
+    /** Parameters of cohort-events: every one it takes, with the concepts, labels and window given, and no value test. */
+    private static Map<String, Object> events(List<Concept> concepts, Boolean descendants, List<String> labels,
+                                              String from, String to) {
+        Map<String, Object> p = new HashMap<>();
+        List<Map<String, Object>> cs = new ArrayList<>();
+        for (Concept k : concepts) {
+            Map<String, Object> m = new HashMap<>();
+            m.put("system", k.system());
+            m.put("code", k.code());
+            cs.add(m);
+        }
+        p.put("concepts", cs);
+        p.put("descendants", descendants == null || descendants);
+        p.put("labels", labels);
+        p.put("relationship", "CODED");
+        p.put("paths", List.of());
+        p.put("negated", false);
+        p.put("uncertain", false);
+        p.put("otherExperiencer", false);
+        OffsetDateTime start = CohortCriteria.from("from", from);
+        OffsetDateTime end = CohortCriteria.to("to", to);
+        p.put("from", start == null ? null : start.toString());
+        p.put("to", end == null ? null : end.toString());
+        p.put("values", false);
+        p.put("min", null);
+        p.put("max", null);
+        p.put("unit", null);
+        p.put("times", false);
+        return p;
     }
 
     private static boolean within(long days, RelativeWindow w) {
@@ -238,13 +204,11 @@ class CohortEvaluator implements DisposableBean {
     }
 
     private Set<String> patients(String query, Map<String, ?> parameters) {
-        if (parameters.get("keys") instanceof List<?> keys && keys.isEmpty()) return Set.of();
         return new HashSet<>(reader.list(query, parameters, r -> r.get("key").asString()));
     }
 
     private Map<String, List<OffsetDateTime>> times(Map<String, ?> parameters) {
         Map<String, List<OffsetDateTime>> out = new HashMap<>();
-        if (parameters.get("keys") instanceof List<?> keys && keys.isEmpty()) return out;
         reader.list("cohort-events", parameters, r -> out.put(r.get("key").asString(),
                 r.get("times").asList(v -> CohortCriteria.stored(v.asString())).stream().filter(t -> t != null).toList()));
         return out;
