@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -21,6 +22,9 @@ public record CohortCriteria(List<CohortCriteria> and, List<CohortCriteria> or, 
                              AgeCriterion age, MentionCriterion mention) {
 
     static final Set<String> GENDERS = Set.of("male", "female", "other", "unknown");
+    /** Each leaf is a query (two with a relative window): a bound on them bounds what one request asks of the database. */
+    static final int MAX_QUERIES = 64;
+    static final int MAX_DEPTH = 16;
 
     /** The schema's ConceptInput: a null system names the code in any system. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -56,8 +60,32 @@ public record CohortCriteria(List<CohortCriteria> and, List<CohortCriteria> or, 
                                    Boolean includeUncertain, Boolean includeOtherExperiencer) {
     }
 
-    /** Throws BAD_CRITERIA naming the first problem under {@code at} (e.g. {@code criteria.and[1].condition}). */
-    void check(String at) {
+    /** Throws BAD_CRITERIA naming the first problem (e.g. at {@code criteria.and[1].condition}), or when too large. */
+    void check() {
+        check("criteria", 1);
+        int queries = queries();
+        if (queries > MAX_QUERIES) {
+            throw bad("criteria", "need " + queries + " queries; at most " + MAX_QUERIES + " are run for one cohort");
+        }
+    }
+
+    /** How many leaf queries evaluating these criteria runs. */
+    private int queries() {
+        int n = 0;
+        for (List<CohortCriteria> list : Arrays.asList(and, or)) {
+            if (list != null) for (CohortCriteria c : list) n += c.queries();
+        }
+        if (not != null) n += not.queries();
+        for (CodeCriterion c : new CodeCriterion[] {condition, medication, procedure, immunization}) {
+            if (c != null) n += c.relativeTo() == null ? 1 : 2;
+        }
+        if (observation != null) n += observation.relativeTo() == null ? 1 : 2;
+        if (gender != null || age != null || mention != null) n++;
+        return n;
+    }
+
+    private void check(String at, int depth) {
+        if (depth > MAX_DEPTH) throw bad(at, "nests deeper than " + MAX_DEPTH + " levels");
         List<String> set = new ArrayList<>();
         if (and != null) set.add("and");
         if (or != null) set.add("or");
@@ -75,9 +103,9 @@ public record CohortCriteria(List<CohortCriteria> and, List<CohortCriteria> or, 
                     : "sets " + String.join(", ", set) + "; set exactly one (combine with and/or)");
         }
         String field = at + "." + set.getFirst();
-        if (and != null) checkAll(field, and);
-        if (or != null) checkAll(field, or);
-        if (not != null) not.check(field);
+        if (and != null) checkAll(field, and, depth + 1);
+        if (or != null) checkAll(field, or, depth + 1);
+        if (not != null) not.check(field, depth + 1);
         for (CodeCriterion c : new CodeCriterion[] {condition, medication, procedure, immunization}) {
             if (c != null) check(field, c, true);
         }
@@ -99,9 +127,9 @@ public record CohortCriteria(List<CohortCriteria> and, List<CohortCriteria> or, 
         if (mention != null) codes(field, mention.codes());
     }
 
-    private static void checkAll(String at, List<CohortCriteria> list) {
+    private static void checkAll(String at, List<CohortCriteria> list, int depth) {
         if (list.isEmpty()) throw bad(at, "is an empty list");
-        for (int i = 0; i < list.size(); i++) list.get(i).check(at + "[" + i + "]");
+        for (int i = 0; i < list.size(); i++) list.get(i).check(at + "[" + i + "]", depth);
     }
 
     private static void check(String at, CodeCriterion c, boolean relativeAllowed) {

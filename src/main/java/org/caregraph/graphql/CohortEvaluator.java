@@ -42,7 +42,7 @@ class CohortEvaluator implements DisposableBean {
 
     /** The keys of the patients meeting {@code criteria}, sorted; BAD_CRITERIA when they cannot be evaluated. */
     List<String> evaluate(CohortCriteria criteria) {
-        criteria.check("criteria");
+        criteria.check();
         Set<String> keys = new Request().start(criteria).get();
         return List.copyOf(new TreeSet<>(keys));
     }

@@ -205,6 +205,10 @@ class CohortGraphQlTest extends GraphQlTest {
         assertThat(ids("{\"or\": [{\"medication\": " + codes(RXNORM, LISINOPRIL) + "}}, {\"mention\": "
                 + codes(SNOMED, HYPERTENSION) + "}}]}")).containsExactly("p1", "p4");
         assertThat(ids("{\"not\": {\"not\": {\"gender\": \"female\"}}}")).containsExactly("p1", "p3", "p6");
+        // the deepest nesting and the most queries allowed
+        assertThat(ids("{\"not\": ".repeat(15) + "{\"gender\": \"male\"}" + "}".repeat(15))).containsExactly("p1", "p3", "p5", "p6");
+        assertThat(ids("{\"or\": [" + String.join(", ", java.util.Collections.nCopies(64, "{\"gender\": \"male\"}")) + "]}"))
+                .containsExactly("p2", "p4");
         assertThat(ids("{\"not\": " + hypertension + "}")).containsExactly("p2", "p4", "p5");
         // female and (hypertension with a high systolic, or an appendectomy), and not born 29 February
         assertThat(ids("{\"and\": [{\"gender\": \"female\"}, {\"or\": [{\"and\": [" + hypertension + ", " + highSystolic
@@ -324,6 +328,9 @@ class CohortGraphQlTest extends GraphQlTest {
         bad.put("{\"condition\": " + hypertension + ", \"relativeTo\": {\"index\": " + hypertension + ", \"relativeTo\": {\"index\": "
                 + hypertension + "}}}}}}", "an index event takes no relativeTo");
         bad.put("{\"not\": {\"medication\": {\"codes\": []}}}", "criteria.not.medication.codes is empty");
+        bad.put("{\"or\": [" + String.join(", ", java.util.Collections.nCopies(65, "{\"gender\": \"male\"}")) + "]}",
+                "need 65 queries; at most 64");
+        bad.put("{\"not\": ".repeat(16) + "{\"gender\": \"male\"}" + "}".repeat(16), "nests deeper than 16 levels");
         bad.forEach((criteria, message) -> {
             JsonNode error = graphql(COHORT, "c", json(criteria)).path("errors").get(0);
             assertThat(error).as(criteria).isNotNull();
