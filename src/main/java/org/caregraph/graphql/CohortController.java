@@ -1,0 +1,93 @@
+package org.caregraph.graphql;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.caregraph.graph.GraphReader;
+import org.caregraph.graphql.PatientController.PatientView;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.stereotype.Controller;
+
+/** {@code cohort(criteria)} with its count and pages of patients, and {@code saveCohort} as a FHIR Group. */
+@Controller
+class CohortController {
+    static final int MAX_PAGE = 1000;
+
+    private final CohortEvaluator evaluator;
+    private final CohortGroups groups;
+    private final GraphReader reader;
+
+    CohortController(CohortEvaluator evaluator, CohortGroups groups, GraphReader reader) {
+        this.evaluator = evaluator;
+        this.groups = groups;
+        this.reader = reader;
+    }
+
+    /** The schema's Cohort: the members' keys, sorted, evaluated once per request. */
+    record Cohort(List<String> keys) {
+    }
+
+    record CohortPatientPage(List<PatientView> nodes, String endCursor, boolean hasNextPage) {
+    }
+
+    record SavedCohort(String id, int count) {
+    }
+
+    @QueryMapping
+    Cohort cohort(@Argument CohortCriteria criteria) {
+        return new Cohort(evaluator.evaluate(criteria));
+    }
+
+    @SchemaMapping(typeName = "Cohort")
+    int count(Cohort cohort) {
+        return cohort.keys().size();
+    }
+
+    @SchemaMapping(typeName = "Cohort")
+    CohortPatientPage patients(Cohort cohort, @Argument Integer first, @Argument String after) {
+        int size = first == null ? 20 : first;
+        if (size < 1 || size > MAX_PAGE) {
+            throw new GraphQlRequestException("BAD_ARGUMENT", "patients(first:) takes 1 to " + MAX_PAGE + ", not " + size);
+        }
+        int start = 0;
+        if (after != null) {
+            // the position after the cursor's key, whether or not that patient is still in the cohort
+            int at = Collections.binarySearch(cohort.keys(), decode(after));
+            start = at >= 0 ? at + 1 : -at - 1;
+        }
+        List<String> keys = cohort.keys().subList(start, Math.min(start + size, cohort.keys().size()));
+        List<PatientView> nodes = keys.isEmpty() ? List.of()
+                : reader.list("cohort-page", Map.of("keys", keys), r -> PatientView.of(r.get("id").asString(), r.get("json").asString()));
+        return new CohortPatientPage(nodes, keys.isEmpty() ? null : encode(keys.getLast()),
+                start + keys.size() < cohort.keys().size());
+    }
+
+    @MutationMapping
+    SavedCohort saveCohort(@Argument CohortCriteria criteria, @Argument String name) {
+        if (name.isBlank()) throw new GraphQlRequestException("BAD_ARGUMENT", "saveCohort(name:) is blank");
+        List<String> keys = evaluator.evaluate(criteria);
+        return new SavedCohort(groups.save(name, criteria, keys), keys.size());
+    }
+
+    private static String encode(String key) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decode(String cursor) {
+        String key;
+        try {
+            key = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            key = "";
+        }
+        if (!key.startsWith("Patient/")) {
+            throw new GraphQlRequestException("BAD_ARGUMENT", "patients(after:) takes the endCursor of a page, not '" + cursor + "'");
+        }
+        return key;
+    }
+}
