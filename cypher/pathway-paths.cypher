@@ -13,24 +13,32 @@ WITH collect(k) AS starts
 UNWIND starts AS k
 MATCH (k)<-[c:CODED]-(e:Resource)-[:SUBJECT|PATIENT]->(p:Patient)
 WHERE c.path IN $startPaths AND e.placeholder IS NULL AND e.time IS NOT NULL AND p.placeholder IS NULL
+// Instants as epoch milliseconds: datetimes of the same instant with other offsets do not compare as equal.
 WITH starts, p, k, e, datetime(e.time) AS t
-ORDER BY t, k.key, e.resourceType
-WITH starts, p, head(collect({k: k, type: e.resourceType, t: t})) AS index
+ORDER BY t.epochMillis, k.key, e.resourceType
+WITH starts, p, head(collect({k: k, type: e.resourceType, t: t, at: t.epochMillis})) AS index
+// Dates bounding the window as text, wide enough for any offset: comparing the stored strings first spares parsing
+// the times of events far outside the window (the exact test follows). Partial dates (shorter) are always parsed.
+WITH starts, p, index {.*, from: toString(date(index.t) - duration({days: 2})),
+                           to: toString(date(index.t) + duration({days: $windowDays + 3}))} AS index
 CALL (starts, p, index) {
-  MATCH (p)<-[:SUBJECT|PATIENT]-(f:$any($labels))-[c:CODED]->(k:Concept)
-  WHERE c.path IN $paths AND f.placeholder IS NULL AND f.time IS NOT NULL AND NOT k IN starts
-  WITH k, f, datetime(f.time) AS t
-  WHERE t > index.t AND t <= index.t + duration({days: $windowDays})
-  WITH k, f, t
-  ORDER BY t, f.resourceType
-  WITH k, head(collect({type: f.resourceType, t: t})) AS first
-  ORDER BY first.t, k.key
+  MATCH (p)<-[:SUBJECT|PATIENT]-(f:$any($labels))
+  WHERE f.placeholder IS NULL AND (f.time >= index.from AND f.time < index.to OR size(f.time) < 10)
+  WITH f, datetime(f.time).epochMillis AS at
+  WHERE at > index.at AND at <= index.at + $windowDays * 86400000
+  // only the events in the window are expanded to their concepts
+  MATCH (f)-[c:CODED]->(k:Concept)
+  WHERE c.path IN $paths AND NOT k IN starts
+  WITH k, f, at
+  ORDER BY at, f.resourceType
+  WITH k, head(collect({type: f.resourceType, at: at})) AS first
+  ORDER BY first.at, k.key
   LIMIT $steps
   RETURN collect({key: k.key, system: k.system, code: k.code, display: k.display, type: first.type,
-                  at: first.t.epochMillis}) AS path
+                  at: first.at}) AS path
 }
 RETURN p.key AS patient,
        {key: index.k.key, system: index.k.system, code: index.k.code, display: index.k.display, type: index.type,
-        at: index.t.epochMillis} AS index,
+        at: index.at} AS index,
        path
 ORDER BY patient

@@ -183,6 +183,30 @@ class PathwayGraphQlTest extends GraphQlTest {
     }
 
     @Test
+    void offsetsAreComparedAsInstants() {
+        // q1's index is at 2020-01-09T10:30Z, written +14:00; its A is 30 minutes later yet on a local date two days
+        // earlier (-12:00), its P a minute before the index. q2's index is at 2020-01-10T23:00Z, written -12:00; its B
+        // is exactly one day later on a local date two days later (+14:00), its P a minute after the window.
+        load(new Population().patient("q1", "male", "1970-01-01", "Q", "One").patient("q2", "male", "1970-01-01", "Q", "Two")
+                .condition("qc1", "q1", null, D, "Essential hypertension", "2020-01-10T00:30:00+14:00")
+                .medication("qm1", "q1", null, A, "amlodipine", "2020-01-08T23:00:00-12:00", null)
+                .procedure("qp1", "q1", null, P, "Assessment of care needs", "2020-01-08T22:29:00-12:00")
+                .condition("qc2", "q2", null, D, "Essential hypertension", "2020-01-10T11:00:00-12:00")
+                .medication("qm2", "q2", null, B, "lisinopril", "2020-01-12T13:00:00+14:00", null)
+                .procedure("qp2", "q2", null, P, "Assessment of care needs", "2020-01-12T13:01:00+14:00"));
+        JsonNode r = pathways(List.of(Map.of("code", D)), "window", 1, "min", 1);
+        assertThat(nodes(r)).containsExactly(
+                "0:CONDITION:" + SN + D + " 2 100.0",
+                "1:MEDICATION:" + RX + A + " 1 50.0",
+                "1:MEDICATION:" + RX + B + " 1 50.0");
+        // 30 minutes = 0.0208 days
+        assertThat(links(r)).containsExactly(
+                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + A + " 1 50.0 0.02",
+                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + B + " 1 50.0 1.0");
+        assertThat(sequences(r)).containsExactly(SN + D + "," + RX + A + " 1 50.0", SN + D + "," + RX + B + " 1 50.0");
+    }
+
+    @Test
     void unknownStartIsAnEmptyCohort() {
         for (Map<String, String> start : List.of(Map.of("code", "0000000"), Map.of("system", Population.LOINC, "code", D))) {
             JsonNode r = pathways(List.of(start));
