@@ -18,9 +18,11 @@ WITH starts, p, k, e, datetime(e.time) AS t
 ORDER BY t.epochMillis, k.key, e.resourceType
 WITH starts, p, head(collect({k: k, type: e.resourceType, t: t, at: t.epochMillis})) AS index
 // Dates bounding the window as text, wide enough for any offset: comparing the stored strings first spares parsing
-// the times of events far outside the window (the exact test follows). Partial dates (shorter) are always parsed.
+// the times of events far outside the window (the exact test follows). Partial dates (shorter) are always parsed;
+// past year 9999 the bound is '99999', above every four-digit year.
+WITH starts, p, index, date(index.t) + duration({days: $windowDays + 3}) AS last
 WITH starts, p, index {.*, from: toString(date(index.t) - duration({days: 2})),
-                           to: toString(date(index.t) + duration({days: $windowDays + 3}))} AS index
+                           to: CASE WHEN last.year > 9999 THEN '99999' ELSE toString(last) END} AS index
 CALL (starts, p, index) {
   MATCH (p)<-[:SUBJECT|PATIENT]-(f:$any($labels))
   WHERE f.placeholder IS NULL AND (f.time >= index.from AND f.time < index.to OR size(f.time) < 10)

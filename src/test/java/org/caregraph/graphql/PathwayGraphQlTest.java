@@ -158,6 +158,29 @@ class PathwayGraphQlTest extends GraphQlTest {
     }
 
     @Test
+    void aLongWindowReachesLaterEvents() {
+        // p3's P at day 400 becomes its third step: 3:P and B→P reach 2 patients (p7 9 days, p3 385 days)
+        JsonNode r = pathways(List.of(Map.of("code", D)), "window", 2_000_000_000);
+        assertThat(nodes(r)).containsExactly(
+                "0:CONDITION:" + SN + D + " 6 100.0",
+                "1:MEDICATION:" + RX + A + " 4 66.67",
+                "2:MEDICATION:" + RX + B + " 2 33.33",
+                "2:PROCEDURE:" + SN + P + " 2 33.33",
+                "3:MEDICATION:" + RX + B + " 2 33.33",
+                "3:PROCEDURE:" + SN + P + " 2 33.33");
+        assertThat(links(r)).containsExactly(
+                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + A + " 4 66.67 7.5",
+                "1:MEDICATION:" + RX + A + " > 2:MEDICATION:" + RX + B + " 2 33.33 5.0",
+                "1:MEDICATION:" + RX + A + " > 2:PROCEDURE:" + SN + P + " 2 33.33 20.0",
+                "2:MEDICATION:" + RX + B + " > 3:PROCEDURE:" + SN + P + " 2 33.33 197.0",
+                "2:PROCEDURE:" + SN + P + " > 3:MEDICATION:" + RX + B + " 2 33.33 45.0");
+        // a tie of 2: snomed P before rxnorm B at the third concept
+        assertThat(sequences(r)).containsExactly(
+                String.join(",", SN + D, RX + A, SN + P, RX + B) + " 2 33.33",
+                String.join(",", SN + D, RX + A, RX + B, SN + P) + " 2 33.33");
+    }
+
+    @Test
     void eventTypesChooseTheFollowingEvents() {
         // procedures only: p1 30, p2 40, p4 7, p7 12 (p3's is outside the window, p5's before the index)
         JsonNode r = pathways(List.of(Map.of("code", D)), "types", List.of("PROCEDURE"));
