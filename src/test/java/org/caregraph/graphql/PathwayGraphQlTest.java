@@ -35,16 +35,17 @@ class PathwayGraphQlTest extends GraphQlTest {
     private static final String SN = Population.SNOMED + "|";
     private static final String RX = Population.RXNORM + "|";
     private static final DateTimeFormatter FHIR = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX");
-
-    private static final String QUERY = """
-            query($start: [ConceptInput!]!, $types: [EventType!], $steps: Int, $window: Int, $min: Int, $top: Int) {
-              pathways(start: $start, eventTypes: $types, steps: $steps, windowDays: $window, minSupport: $min, top: $top) {
-                cohortSize
-                nodes { id step concept { key code display } eventType patients percent }
-                links { source target patients percent medianDays }
-                sequences { concepts { key } patients percent }
-              }
-            }""";
+    // node ids: step:EVENT_TYPE:concept key
+    private static final String D0 = "0:CONDITION:" + SN + D;
+    private static final String C0 = "0:CONDITION:" + SN + C;
+    private static final String A1 = "1:MEDICATION:" + RX + A;
+    private static final String B1 = "1:MEDICATION:" + RX + B;
+    private static final String P1 = "1:PROCEDURE:" + SN + P;
+    private static final String B2 = "2:MEDICATION:" + RX + B;
+    private static final String P2 = "2:PROCEDURE:" + SN + P;
+    private static final String C2 = "2:CONDITION:" + SN + C;
+    private static final String B3 = "3:MEDICATION:" + RX + B;
+    private static final String P3 = "3:PROCEDURE:" + SN + P;
 
     private int serial;
 
@@ -96,97 +97,58 @@ class PathwayGraphQlTest extends GraphQlTest {
         JsonNode r = pathways(List.of(Map.of("code", D)));
         assertThat(r.get("cohortSize").asInt()).isEqualTo(6);
         // minSupport 2 drops 1:P (p4), 2:C (p4), 3:P (p7)
-        assertThat(nodes(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " 6 100.0",
-                "1:MEDICATION:" + RX + A + " 4 66.67",
-                "2:MEDICATION:" + RX + B + " 2 33.33",
-                "2:PROCEDURE:" + SN + P + " 2 33.33",
-                "3:MEDICATION:" + RX + B + " 2 33.33");
+        assertThat(nodes(r)).containsExactly(D0 + " 6 100.0", A1 + " 4 66.67", B2 + " 2 33.33", P2 + " 2 33.33", B3 + " 2 33.33");
         JsonNode index = r.get("nodes").get(0);
         assertThat(index.get("step").asInt()).isZero();
         assertThat(index.get("concept").get("code").asText()).isEqualTo(D);
         assertThat(index.get("concept").get("display").asText()).isEqualTo("Essential hypertension");
         // D→A: days 10, 20, 5, 3 → median 7.5; A→B: 10, 0 → 5; A→P: 20, 20; P→B: 30, 60 → 45
-        assertThat(links(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + A + " 4 66.67 7.5",
-                "1:MEDICATION:" + RX + A + " > 2:MEDICATION:" + RX + B + " 2 33.33 5.0",
-                "1:MEDICATION:" + RX + A + " > 2:PROCEDURE:" + SN + P + " 2 33.33 20.0",
-                "2:PROCEDURE:" + SN + P + " > 3:MEDICATION:" + RX + B + " 2 33.33 45.0");
+        assertThat(links(r)).containsExactly(D0 + ">" + A1 + " 4 66.67 7.5", A1 + ">" + B2 + " 2 33.33 5.0",
+                A1 + ">" + P2 + " 2 33.33 20.0", P2 + ">" + B3 + " 2 33.33 45.0");
         // every other whole path is one patient's
-        assertThat(sequences(r)).containsExactly(String.join(",", SN + D, RX + A, SN + P, RX + B) + " 2 33.33");
+        assertThat(sequences(r)).containsExactly(seq(D, A, P, B) + " 2 33.33");
     }
 
     @Test
     void everyPathWithMinSupportOneAndTiesByConceptKey() {
         JsonNode r = pathways(List.of(Map.of("system", Population.SNOMED, "code", D)), "min", 1, "top", 4);
-        assertThat(nodes(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " 6 100.0",
-                "1:MEDICATION:" + RX + A + " 4 66.67",
-                "1:PROCEDURE:" + SN + P + " 1 16.67",
-                "2:MEDICATION:" + RX + B + " 2 33.33",
-                "2:PROCEDURE:" + SN + P + " 2 33.33",
-                "2:CONDITION:" + SN + C + " 1 16.67",
-                "3:MEDICATION:" + RX + B + " 2 33.33",
-                "3:PROCEDURE:" + SN + P + " 1 16.67");
-        assertThat(links(r)).contains(
-                "0:CONDITION:" + SN + D + " > 1:PROCEDURE:" + SN + P + " 1 16.67 7.0",
-                "1:PROCEDURE:" + SN + P + " > 2:CONDITION:" + SN + C + " 1 16.67 2.0",
-                "2:MEDICATION:" + RX + B + " > 3:PROCEDURE:" + SN + P + " 1 16.67 9.0").hasSize(7);
+        assertThat(nodes(r)).containsExactly(D0 + " 6 100.0", A1 + " 4 66.67", P1 + " 1 16.67", B2 + " 2 33.33",
+                P2 + " 2 33.33", C2 + " 1 16.67", B3 + " 2 33.33", P3 + " 1 16.67");
+        assertThat(links(r)).contains(D0 + ">" + P1 + " 1 16.67 7.0", P1 + ">" + C2 + " 1 16.67 2.0",
+                B2 + ">" + P3 + " 1 16.67 9.0").hasSize(7);
         // ties of one patient: the index alone first (a prefix), then by the keys (snomed before rxnorm)
-        assertThat(sequences(r)).containsExactly(
-                String.join(",", SN + D, RX + A, SN + P, RX + B) + " 2 33.33",
-                SN + D + " 1 16.67",
-                String.join(",", SN + D, SN + P, SN + C) + " 1 16.67",
-                String.join(",", SN + D, RX + A, RX + B) + " 1 16.67");
+        assertThat(sequences(r)).containsExactly(seq(D, A, P, B) + " 2 33.33", seq(D) + " 1 16.67",
+                seq(D, P, C) + " 1 16.67", seq(D, A, B) + " 1 16.67");
     }
 
     @Test
     void windowIsInclusiveAndStepsCutThePath() {
         // 7 days: p3 A at day 5 (given at +02:00), p7 A at day 3, p4 P at day 7 exactly; p1, p2 have nothing that early
         JsonNode r = pathways(List.of(Map.of("code", D)), "steps", 1, "window", 7, "min", 1);
-        assertThat(nodes(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " 6 100.0",
-                "1:MEDICATION:" + RX + A + " 2 33.33",
-                "1:PROCEDURE:" + SN + P + " 1 16.67");
-        assertThat(links(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + A + " 2 33.33 4.0",
-                "0:CONDITION:" + SN + D + " > 1:PROCEDURE:" + SN + P + " 1 16.67 7.0");
-        assertThat(sequences(r)).containsExactly(
-                SN + D + " 3 50.0",
-                SN + D + "," + RX + A + " 2 33.33",
-                SN + D + "," + SN + P + " 1 16.67");
+        assertThat(nodes(r)).containsExactly(D0 + " 6 100.0", A1 + " 2 33.33", P1 + " 1 16.67");
+        assertThat(links(r)).containsExactly(D0 + ">" + A1 + " 2 33.33 4.0", D0 + ">" + P1 + " 1 16.67 7.0");
+        assertThat(sequences(r)).containsExactly(seq(D) + " 3 50.0", seq(D, A) + " 2 33.33", seq(D, P) + " 1 16.67");
     }
 
     @Test
     void aLongWindowReachesLaterEvents() {
         // p3's P at day 400 becomes its third step: 3:P and B→P reach 2 patients (p7 9 days, p3 385 days)
         JsonNode r = pathways(List.of(Map.of("code", D)), "window", 2_000_000_000);
-        assertThat(nodes(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " 6 100.0",
-                "1:MEDICATION:" + RX + A + " 4 66.67",
-                "2:MEDICATION:" + RX + B + " 2 33.33",
-                "2:PROCEDURE:" + SN + P + " 2 33.33",
-                "3:MEDICATION:" + RX + B + " 2 33.33",
-                "3:PROCEDURE:" + SN + P + " 2 33.33");
-        assertThat(links(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + A + " 4 66.67 7.5",
-                "1:MEDICATION:" + RX + A + " > 2:MEDICATION:" + RX + B + " 2 33.33 5.0",
-                "1:MEDICATION:" + RX + A + " > 2:PROCEDURE:" + SN + P + " 2 33.33 20.0",
-                "2:MEDICATION:" + RX + B + " > 3:PROCEDURE:" + SN + P + " 2 33.33 197.0",
-                "2:PROCEDURE:" + SN + P + " > 3:MEDICATION:" + RX + B + " 2 33.33 45.0");
+        assertThat(nodes(r)).containsExactly(D0 + " 6 100.0", A1 + " 4 66.67", B2 + " 2 33.33", P2 + " 2 33.33",
+                B3 + " 2 33.33", P3 + " 2 33.33");
+        assertThat(links(r)).containsExactly(D0 + ">" + A1 + " 4 66.67 7.5", A1 + ">" + B2 + " 2 33.33 5.0",
+                A1 + ">" + P2 + " 2 33.33 20.0", B2 + ">" + P3 + " 2 33.33 197.0", P2 + ">" + B3 + " 2 33.33 45.0");
         // a tie of 2: snomed P before rxnorm B at the third concept
-        assertThat(sequences(r)).containsExactly(
-                String.join(",", SN + D, RX + A, SN + P, RX + B) + " 2 33.33",
-                String.join(",", SN + D, RX + A, RX + B, SN + P) + " 2 33.33");
+        assertThat(sequences(r)).containsExactly(seq(D, A, P, B) + " 2 33.33", seq(D, A, B, P) + " 2 33.33");
     }
 
     @Test
     void eventTypesChooseTheFollowingEvents() {
         // procedures only: p1 30, p2 40, p4 7, p7 12 (p3's is outside the window, p5's before the index)
         JsonNode r = pathways(List.of(Map.of("code", D)), "types", List.of("PROCEDURE"));
-        assertThat(nodes(r)).containsExactly("0:CONDITION:" + SN + D + " 6 100.0", "1:PROCEDURE:" + SN + P + " 4 66.67");
-        assertThat(links(r)).containsExactly("0:CONDITION:" + SN + D + " > 1:PROCEDURE:" + SN + P + " 4 66.67 21.0");
-        assertThat(sequences(r)).containsExactly(SN + D + "," + SN + P + " 4 66.67", SN + D + " 2 33.33");
+        assertThat(nodes(r)).containsExactly(D0 + " 6 100.0", P1 + " 4 66.67");
+        assertThat(links(r)).containsExactly(D0 + ">" + P1 + " 4 66.67 21.0");
+        assertThat(sequences(r)).containsExactly(seq(D, P) + " 4 66.67", seq(D) + " 2 33.33");
     }
 
     @Test
@@ -194,15 +156,9 @@ class PathwayGraphQlTest extends GraphQlTest {
         // p4's C follows its D, so it stays D's and C is no following event; p6 joins by C
         JsonNode r = pathways(List.of(Map.of("code", D), Map.of("code", C)), "steps", 1, "min", 1);
         assertThat(r.get("cohortSize").asInt()).isEqualTo(7);
-        assertThat(nodes(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " 6 85.71",
-                "0:CONDITION:" + SN + C + " 1 14.29",
-                "1:MEDICATION:" + RX + A + " 5 71.43",
-                "1:PROCEDURE:" + SN + P + " 1 14.29");
-        assertThat(links(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + A + " 4 57.14 7.5",
-                "0:CONDITION:" + SN + C + " > 1:MEDICATION:" + RX + A + " 1 14.29 10.0",
-                "0:CONDITION:" + SN + D + " > 1:PROCEDURE:" + SN + P + " 1 14.29 7.0");
+        assertThat(nodes(r)).containsExactly(D0 + " 6 85.71", C0 + " 1 14.29", A1 + " 5 71.43", P1 + " 1 14.29");
+        assertThat(links(r)).containsExactly(D0 + ">" + A1 + " 4 57.14 7.5", C0 + ">" + A1 + " 1 14.29 10.0",
+                D0 + ">" + P1 + " 1 14.29 7.0");
     }
 
     @Test
@@ -218,15 +174,10 @@ class PathwayGraphQlTest extends GraphQlTest {
                 .medication("qm2", "q2", null, B, "lisinopril", "2020-01-12T13:00:00+14:00", null)
                 .procedure("qp2", "q2", null, P, "Assessment of care needs", "2020-01-12T13:01:00+14:00"));
         JsonNode r = pathways(List.of(Map.of("code", D)), "window", 1, "min", 1);
-        assertThat(nodes(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " 2 100.0",
-                "1:MEDICATION:" + RX + A + " 1 50.0",
-                "1:MEDICATION:" + RX + B + " 1 50.0");
+        assertThat(nodes(r)).containsExactly(D0 + " 2 100.0", A1 + " 1 50.0", B1 + " 1 50.0");
         // 30 minutes = 0.0208 days
-        assertThat(links(r)).containsExactly(
-                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + A + " 1 50.0 0.02",
-                "0:CONDITION:" + SN + D + " > 1:MEDICATION:" + RX + B + " 1 50.0 1.0");
-        assertThat(sequences(r)).containsExactly(SN + D + "," + RX + A + " 1 50.0", SN + D + "," + RX + B + " 1 50.0");
+        assertThat(links(r)).containsExactly(D0 + ">" + A1 + " 1 50.0 0.02", D0 + ">" + B1 + " 1 50.0 1.0");
+        assertThat(sequences(r)).containsExactly(seq(D, A) + " 1 50.0", seq(D, B) + " 1 50.0");
     }
 
     @Test
@@ -243,36 +194,40 @@ class PathwayGraphQlTest extends GraphQlTest {
     @Test
     void badArgumentsAreRefusedWithACode() {
         List<Map<String, String>> d = List.of(Map.of("code", D));
-        assertThat(errorCode(QUERY, "start", List.of())).isEqualTo("BAD_ARGUMENT");
-        assertThat(errorCode(QUERY, "start", List.of(Map.of("code", " ")))).isEqualTo("BAD_ARGUMENT");
-        assertThat(errorCode(QUERY, "start", d, "steps", 0)).isEqualTo("BAD_ARGUMENT");
-        assertThat(errorCode(QUERY, "start", d, "steps", 11)).isEqualTo("BAD_ARGUMENT");
-        assertThat(errorCode(QUERY, "start", d, "window", 0)).isEqualTo("BAD_ARGUMENT");
-        assertThat(errorCode(QUERY, "start", d, "min", 0)).isEqualTo("BAD_ARGUMENT");
-        assertThat(errorCode(QUERY, "start", d, "top", 0)).isEqualTo("BAD_ARGUMENT");
-        assertThat(errorCode(QUERY, "start", d, "top", 101)).isEqualTo("BAD_ARGUMENT");
+        assertThat(errorCode(pathwaysQuery(), "start", List.of())).isEqualTo("BAD_ARGUMENT");
+        assertThat(errorCode(pathwaysQuery(), "start", List.of(Map.of("code", " ")))).isEqualTo("BAD_ARGUMENT");
+        for (Object[] bad : List.of(new Object[] {"steps", 0}, new Object[] {"steps", 11}, new Object[] {"window", 0},
+                new Object[] {"min", 0}, new Object[] {"top", 0}, new Object[] {"top", 101})) {
+            assertThat(errorCode(pathwaysQuery(bad[0]), "start", d, bad[0], bad[1])).as("%s %s", bad).isEqualTo("BAD_ARGUMENT");
+        }
         assertThat(errorCode("{ pathways(start: [{code: \"1\"}], steps: null) { cohortSize } }")).isEqualTo("BAD_ARGUMENT");
-        assertThat(errorCode(QUERY, "start", d, "types", List.of("SURGERY"))).isEqualTo("GRAPHQL_VALIDATION_FAILED");
+        assertThat(errorCode(pathwaysQuery("types"), "start", d, "types", List.of("SURGERY"))).isEqualTo("GRAPHQL_VALIDATION_FAILED");
     }
 
     /** The pathways answer; variables not given keep the schema's defaults. */
     private JsonNode pathways(List<Map<String, String>> start, Object... more) {
         List<Object> vars = new ArrayList<>(List.of("start", start));
         vars.addAll(List.of(more));
-        StringBuilder q = new StringBuilder("query($start: [ConceptInput!]!");
-        StringBuilder args = new StringBuilder("start: $start");
+        List<Object> names = new ArrayList<>();
+        for (int i = 0; i < more.length; i += 2) names.add(more[i]);
+        return data(pathwaysQuery(names.toArray()), vars.toArray()).get("pathways");
+    }
+
+    /** The pathways query taking $start and the named variables (types, steps, window, min, top). */
+    private static String pathwaysQuery(Object... variables) {
         Map<String, String[]> known = Map.of("types", new String[] {"[EventType!]", "eventTypes"},
                 "steps", new String[] {"Int", "steps"}, "window", new String[] {"Int", "windowDays"},
                 "min", new String[] {"Int", "minSupport"}, "top", new String[] {"Int", "top"});
-        for (int i = 0; i < more.length; i += 2) {
-            String[] k = known.get((String) more[i]);
-            q.append(", $").append(more[i]).append(": ").append(k[0]);
-            args.append(", ").append(k[1]).append(": $").append(more[i]);
+        StringBuilder q = new StringBuilder("query($start: [ConceptInput!]!");
+        StringBuilder args = new StringBuilder("start: $start");
+        for (Object v : variables) {
+            String[] k = known.get((String) v);
+            q.append(", $").append(v).append(": ").append(k[0]);
+            args.append(", ").append(k[1]).append(": $").append(v);
         }
-        String query = q + ") { pathways(" + args + ") { cohortSize "
+        return q + ") { pathways(" + args + ") { cohortSize "
                 + "nodes { id step concept { key code display } eventType patients percent } "
                 + "links { source target patients percent medianDays } sequences { concepts { key } patients percent } } }";
-        return data(query, vars.toArray()).get("pathways");
     }
 
     private static List<String> nodes(JsonNode r) {
@@ -288,7 +243,7 @@ class PathwayGraphQlTest extends GraphQlTest {
     private static List<String> links(JsonNode r) {
         List<String> out = new ArrayList<>();
         for (JsonNode l : r.get("links")) {
-            out.add(l.get("source").asText() + " > " + l.get("target").asText() + " " + l.get("patients").asInt() + " "
+            out.add(l.get("source").asText() + ">" + l.get("target").asText() + " " + l.get("patients").asInt() + " "
                     + l.get("percent").asDouble() + " " + l.get("medianDays").asDouble());
         }
         return out;
@@ -302,6 +257,13 @@ class PathwayGraphQlTest extends GraphQlTest {
             out.add(String.join(",", keys) + " " + s.get("patients").asInt() + " " + s.get("percent").asDouble());
         }
         return out;
+    }
+
+    /** A sequence as sequences() renders it: the concept keys of these codes, comma-separated. */
+    private static String seq(String... codes) {
+        List<String> keys = new ArrayList<>();
+        for (String code : codes) keys.add((code.equals(A) || code.equals(B) ? RX : SN) + code);
+        return String.join(",", keys);
     }
 
     private void day0(String patient, String base, Population pop) {
