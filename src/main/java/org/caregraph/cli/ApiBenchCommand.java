@@ -86,7 +86,18 @@ public class ApiBenchCommand implements Callable<Integer> {
                     new Case("encounters with their events", i -> gql("""
                             query($id: ID!) { patient(id: $id) { encounters(first: 1000) { edges { node {
                               id time display events { key type display values { value unit } } } } } } }""",
-                            "id", sample.get(i % sample.size()))));
+                            "id", sample.get(i % sample.size()))),
+                    new Case("pathways from the most common condition", i -> gql("""
+                            query($start: [ConceptInput!]!) { pathways(start: $start, steps: 3, windowDays: 365, minSupport: 5) {
+                              cohortSize nodes { id step patients concept { display } } links { source target patients medianDays }
+                              sequences { patients concepts { code } } } }""", "start", List.of(condition))),
+                    new Case("similar patients, top 10", i -> gql("""
+                            query($id: ID!) { similarPatients(id: $id, k: 10) { score patient { id name }
+                              shared { weight concept { display } } } }""", "id", sample.get(i % sample.size()))),
+                    new Case("cohort count: condition AND female AND age 30-60", i -> gql("""
+                            query($c: ConceptInput!) { cohort(criteria: { and: [
+                              { condition: { codes: [$c] } }, { gender: "female" }, { age: { min: 30, max: 60 } } ] }) { count } }""",
+                            "c", condition)));
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("patients", all.size());

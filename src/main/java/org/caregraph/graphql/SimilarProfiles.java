@@ -1,5 +1,6 @@
 package org.caregraph.graphql;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,13 +9,15 @@ import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graphql.PatientController.PatientView;
 import org.caregraph.graphql.SimilarityController.ConceptView;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
  * The similarity profiles per set of event kinds, read once and kept until the next committed write: IDF needs every
  * patient's profile, and reading them all per request (~250 ms on 1,000 Synthea patients) would miss the 100 ms target.
  * Never stale for writes through this process's {@link GraphWriter}: an index read at generation g is dropped as soon
- * as the writer's generation moves on.
+ * as the writer's generation moves on. Writes that bypass it (another CareGraph instance on the same server, a direct
+ * Bolt session) are picked up within {@code caregraph.graphql.similarity-max-age}.
  */
 @Component
 class SimilarProfiles {
@@ -30,9 +33,14 @@ class SimilarProfiles {
         }
     };
 
-    SimilarProfiles(GraphReader reader, GraphWriter writer) {
+    private final Map<Set<EventType>, Long> builtAt = new LinkedHashMap<>();
+    private final long maxAgeNanos;
+
+    SimilarProfiles(GraphReader reader, GraphWriter writer,
+                    @Value("${caregraph.graphql.similarity-max-age:60s}") Duration maxAge) {
         this.reader = reader;
         this.writer = writer;
+        this.maxAgeNanos = maxAge.toNanos();
     }
 
     /** The index of profiles over {@code by}, current as of the writer's latest committed write. */
@@ -43,9 +51,11 @@ class SimilarProfiles {
             // read before the profiles: a write committed meanwhile leaves the index a generation behind, so rebuilt
             long generation = writer.generation();
             SimilarIndex index = indexes.get(kinds);
-            if (index == null || index.generation() != generation) {
+            long now = System.nanoTime();
+            if (index == null || index.generation() != generation || now - builtAt.get(kinds) > maxAgeNanos) {
                 index = read(generation, kinds);
                 indexes.put(kinds, index);
+                builtAt.put(kinds, now);
             }
             return index;
         }

@@ -89,25 +89,25 @@ class CareTeamGraphQlTest extends GraphQlTest {
     @Test
     void careTeamOfPatientOne() {
         assertThat(careTeam("p1")).containsExactly(
-                "Practitioner | dr1 | Alice Smith | Encounter.participant, MedicationRequest.requester | 3 | 2 | 2020-01-01T10:00:00+00:00 | 2021-05-01T10:00:00+00:00",
-                "Organization | org1 | General Hospital | Encounter.serviceProvider | 3 | 3 | 2020-01-01T10:00:00+00:00 | 2021-05-01T10:00:00+00:00",
-                "Practitioner | dr2 | Bob Jones | Encounter.participant, Procedure.performer | 2 | 1 | 2020-03-01T10:00:00+00:00 | 2020-03-01T10:15:00+00:00",
-                "Practitioner | dr3 | Carol White | Healthcare professional (occupation), MedicationRequest.requester | 2 | 0 | 2022-02-02T01:00:00+02:00 | 2022-02-01T23:30:00+00:00",
-                "Organization | org2 | Dental Clinic | CareTeam.managingOrganization, Healthcare services | 1 | 0 | 2022-02-01T23:30:00+00:00 | 2022-02-01T23:30:00+00:00");
+                "Practitioner | dr1 | Alice Smith | Encounter.participant, MedicationRequest.requester | 3 | 2 | 2020-01-01T10:00:00.000Z | 2021-05-01T10:00:00.000Z",
+                "Organization | org1 | General Hospital | Encounter.serviceProvider | 3 | 3 | 2020-01-01T10:00:00.000Z | 2021-05-01T10:00:00.000Z",
+                "Practitioner | dr2 | Bob Jones | Encounter.participant, Procedure.performer | 2 | 1 | 2020-03-01T10:00:00.000Z | 2020-03-01T10:15:00.000Z",
+                "Practitioner | dr3 | Carol White | Healthcare professional (occupation), MedicationRequest.requester | 2 | 0 | 2022-02-01T23:00:00.000Z | 2022-02-01T23:30:00.000Z",
+                "Organization | org2 | Dental Clinic | CareTeam.managingOrganization, Healthcare services | 1 | 0 | 2022-02-01T23:30:00.000Z | 2022-02-01T23:30:00.000Z");
     }
 
     @Test
     void practitionerRolesGeneralPractitionerAndEmptyTeams() {
         assertThat(careTeam("p2")).containsExactly(
-                "Practitioner | dr1 | Alice Smith | MedicationRequest.requester | 1 | 0 | 2020-06-01T09:00:00+00:00 | 2020-06-01T09:00:00+00:00",
-                "Practitioner | dr2 | Bob Jones | Encounter.participant | 1 | 1 | 2020-02-01T10:00:00+00:00 | 2020-02-01T10:00:00+00:00",
-                "Practitioner | dr3 | Carol White | Encounter.participant | 1 | 1 | 2020-04-01T10:00:00+00:00 | 2020-04-01T10:00:00+00:00",
-                "Organization | org1 | General Hospital | Encounter.serviceProvider | 1 | 1 | 2020-04-01T10:00:00+00:00 | 2020-04-01T10:00:00+00:00",
-                "Organization | org2 | Dental Clinic | Encounter.serviceProvider | 1 | 1 | 2020-02-01T10:00:00+00:00 | 2020-02-01T10:00:00+00:00",
-                "PractitionerRole | role1 | Dr. Alice Smith | Procedure.performer | 1 | 1 | 2020-02-01T10:20:00+00:00 | 2020-02-01T10:20:00+00:00");
+                "Practitioner | dr1 | Alice Smith | MedicationRequest.requester | 1 | 0 | 2020-06-01T09:00:00.000Z | 2020-06-01T09:00:00.000Z",
+                "Practitioner | dr2 | Bob Jones | Encounter.participant | 1 | 1 | 2020-02-01T10:00:00.000Z | 2020-02-01T10:00:00.000Z",
+                "Practitioner | dr3 | Carol White | Encounter.participant | 1 | 1 | 2020-04-01T10:00:00.000Z | 2020-04-01T10:00:00.000Z",
+                "Organization | org1 | General Hospital | Encounter.serviceProvider | 1 | 1 | 2020-04-01T10:00:00.000Z | 2020-04-01T10:00:00.000Z",
+                "Organization | org2 | Dental Clinic | Encounter.serviceProvider | 1 | 1 | 2020-02-01T10:00:00.000Z | 2020-02-01T10:00:00.000Z",
+                "PractitionerRole | role1 | Dr. Alice Smith | Procedure.performer | 1 | 1 | 2020-02-01T10:20:00.000Z | 2020-02-01T10:20:00.000Z");
         // the Patient resource's own reference counts, its birth date is no time of care
         assertThat(careTeam("p3")).containsExactly(
-                "Practitioner | dr1 | Alice Smith | Encounter.participant | 1 | 1 | 2020-05-01T10:00:00+00:00 | 2020-05-01T10:00:00+00:00",
+                "Practitioner | dr1 | Alice Smith | Encounter.participant | 1 | 1 | 2020-05-01T10:00:00.000Z | 2020-05-01T10:00:00.000Z",
                 "Practitioner | dr2 | Bob Jones | Patient.generalPractitioner | 1 | 0 | null | null");
         assertThat(data(CARE_TEAM, "id", "p4").at("/careTeam/members").isEmpty()).isTrue();
         assertThat(data(CARE_TEAM, "id", "nobody").get("careTeam").isNull()).isTrue();
