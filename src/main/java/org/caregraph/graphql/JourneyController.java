@@ -40,6 +40,7 @@ public class JourneyController {
     /** conditions and medications are whole lists: bounded all the same. */
     private static final int MAX_LIST = 10_000;
     private static final List<String> ALL_CODE_PATHS = EventType.codePaths(List.of());
+    private static final List<String> ALL_LABELS = EventType.labels(List.of());
 
     private final GraphReader reader;
 
@@ -59,17 +60,26 @@ public class JourneyController {
     public record Measurement(ConceptView concept, double value, String unit) {
     }
 
-    /** An Event (or an Encounter: the schema's two views of a stored event). */
+    /** An Event (or an Encounter: the schema's two views of a stored event); {@code of} is the encounter asked about. */
     public record EventView(String key, String id, String resourceType, String time, String end, String status,
-                            List<ConceptView> concepts, String encounterKey, List<String> valueKeys,
-                            List<Double> valueNumbers, List<String> valueUnits) {
+                            List<ConceptView> concepts, String encounterKey, List<Measurement> values, String of) {
         static EventView of(Record r) {
-            Function<String, List<String>> strings = f -> r.get(f).isNull() ? List.of() : r.get(f).asList(Value::asString);
+            Map<String, ConceptView> measured = r.get("valueConcepts").asList(ConceptView::of).stream()
+                    .collect(Collectors.toMap(ConceptView::key, c -> c, (a, b) -> a));
+            List<Measurement> values = new ArrayList<>();
+            if (!r.get("valueKeys").isNull()) {
+                List<String> keys = r.get("valueKeys").asList(Value::asString);
+                List<Double> numbers = r.get("valueNumbers").asList(Value::asDouble);
+                List<String> units = r.get("valueUnits").asList(Value::asString);
+                for (int i = 0; i < keys.size(); i++) {
+                    String unit = units.size() > i && !units.get(i).isEmpty() ? units.get(i) : null;
+                    if (measured.containsKey(keys.get(i))) values.add(new Measurement(measured.get(keys.get(i)), numbers.get(i), unit));
+                }
+            }
             return new EventView(r.get("key").asString(), r.get("id").asString(), r.get("resourceType").asString(),
                     r.get("time").asString(null), r.get("end").asString(null), r.get("status").asString(null),
-                    r.get("concepts").asList(ConceptView::of), r.get("encounter").asString(null), strings.apply("valueKeys"),
-                    r.get("valueNumbers").isNull() ? List.of() : r.get("valueNumbers").asList(Value::asDouble),
-                    strings.apply("valueUnits"));
+                    r.get("concepts").asList(ConceptView::of), r.get("encounter").asString(null), values,
+                    r.get("of").asString(null));
         }
 
         public EventType type() {
@@ -126,24 +136,6 @@ public class JourneyController {
     }
 
     @BatchMapping(typeName = "Event")
-    public Map<EventView, List<Measurement>> values(List<EventView> events) {
-        List<String> keys = events.stream().flatMap(e -> e.valueKeys().stream()).distinct().toList();
-        Map<String, ConceptView> concepts = keys.isEmpty() ? Map.of() : reader.list("concepts-by-key", Map.of("keys", keys),
-                r -> ConceptView.of(r.get("concept"))).stream().collect(Collectors.toMap(ConceptView::key, c -> c));
-        Map<EventView, List<Measurement>> out = new LinkedHashMap<>();
-        for (EventView e : events) {
-            List<Measurement> values = new ArrayList<>();
-            for (int i = 0; i < e.valueKeys().size(); i++) {
-                ConceptView c = concepts.get(e.valueKeys().get(i));
-                String unit = e.valueUnits().size() > i && !e.valueUnits().get(i).isEmpty() ? e.valueUnits().get(i) : null;
-                if (c != null) values.add(new Measurement(c, e.valueNumbers().get(i), unit));
-            }
-            out.put(e, values);
-        }
-        return out;
-    }
-
-    @BatchMapping(typeName = "Event")
     public Map<EventView, List<Map<String, Object>>> mentions(List<EventView> events) {
         List<String> notes = events.stream().filter(e -> e.type() == EventType.NOTE).map(EventView::key).toList();
         Map<String, List<Map<String, Object>>> byNote = new LinkedHashMap<>();
@@ -164,7 +156,10 @@ public class JourneyController {
         if (size < 1 || size > MAX_PAGE) {
             throw new GraphQlRequestException("BAD_ARGUMENT", "first must be between 1 and " + MAX_PAGE + ", not " + size);
         }
-        Map<String, Object> params = keysQuery(patient, EventType.labels(types), from, to, size + 1);
+        Map<String, Object> params = source(EventType.labels(types), size + 1);
+        params.put("patient", patient.key());
+        params.put("from", from);
+        params.put("to", to);
         subrange.position().ifPresent(position -> {
             if (!(position instanceof KeysetScrollPosition keyset) || !(keyset.getKeys().get("key") instanceof String key)
                     || !(keyset.getKeys().get("time") instanceof String time)) {
@@ -173,37 +168,31 @@ public class JourneyController {
             params.put("afterTime", time);
             params.put("afterKey", key);
         });
-        List<String[]> keys = reader.list("journey-keys", params, r -> new String[] {r.get("key").asString(), r.get("time").asString()});
-        boolean more = keys.size() > size;
-        List<String[]> shown = more ? keys.subList(0, size) : keys;
-        Map<String, EventView> events = byKey(shown.stream().map(k -> k[0]).toList());
-        List<EventView> items = shown.stream().map(k -> events.get(k[0])).toList();
-        return Window.from(items, i -> ScrollPosition.forward(cursor(shown.get(i))), more);
+        List<EventView> events = reader.list("events", params, EventView::of);
+        boolean more = events.size() > size;
+        List<EventView> shown = more ? events.subList(0, size) : events;
+        return Window.from(shown, i -> ScrollPosition.forward(cursor(shown.get(i))), more);
     }
 
-    private static Map<String, Object> cursor(String[] keyAndTime) {
+    private static Map<String, Object> cursor(EventView event) {
         Map<String, Object> keys = new LinkedHashMap<>();
-        keys.put("time", keyAndTime[1]);
-        keys.put("key", keyAndTime[0]);
+        keys.put("time", event.time() == null ? "" : event.time());
+        keys.put("key", event.key());
         return keys;
     }
 
     private List<EventView> all(PatientView patient, EventType type) {
-        Map<String, Object> params = keysQuery(patient, type.labels(), null, null, MAX_LIST);
-        List<String> keys = reader.list("journey-keys", params, r -> r.get("key").asString());
-        Map<String, EventView> events = byKey(keys);
-        return keys.stream().map(events::get).toList();
+        Map<String, Object> params = source(type.labels(), MAX_LIST);
+        params.put("patient", patient.key());
+        return reader.list("events", params, EventView::of);
     }
 
-    /** Parameters of journey-keys.cypher, from the first event on. */
-    private static Map<String, Object> keysQuery(PatientView patient, List<String> labels, String from, String to, int limit) {
+    /** Parameters of events.cypher with no source chosen yet. */
+    private static Map<String, Object> source(List<String> labels, int limit) {
         Map<String, Object> params = new LinkedHashMap<>();
-        params.put("patient", patient.key());
+        for (String p : List.of("patient", "from", "to", "afterTime", "afterKey", "keys", "encounters")) params.put(p, null);
         params.put("labels", labels);
-        params.put("from", from);
-        params.put("to", to);
-        params.put("afterTime", null);
-        params.put("afterKey", null);
+        params.put("paths", ALL_CODE_PATHS);
         params.put("limit", limit);
         return params;
     }
@@ -213,12 +202,10 @@ public class JourneyController {
         // one query per distinct set of kinds asked for (in practice one)
         Map<List<EventType>, List<EncounterEvents>> byTypes = wanted.stream().collect(Collectors.groupingBy(EncounterEvents::types));
         byTypes.forEach((types, group) -> {
-            List<String> encounters = group.stream().map(EncounterEvents::encounter).toList();
-            List<String[]> pairs = reader.list("encounter-event-keys", Map.of("encounters", encounters, "labels", EventType.labels(types)),
-                    r -> new String[] {r.get("encounter").asString(), r.get("key").asString()});
-            Map<String, EventView> events = byKey(pairs.stream().map(p -> p[1]).distinct().toList());
-            Map<String, List<EventView>> perEncounter = new LinkedHashMap<>();
-            for (String[] p : pairs) perEncounter.computeIfAbsent(p[0], k -> new ArrayList<>()).add(events.get(p[1]));
+            Map<String, Object> params = source(EventType.labels(types), Integer.MAX_VALUE);
+            params.put("encounters", group.stream().map(EncounterEvents::encounter).distinct().toList());
+            Map<String, List<EventView>> perEncounter = reader.list("events", params, EventView::of).stream()
+                    .collect(Collectors.groupingBy(EventView::of));
             for (EncounterEvents e : group) out.put(e, new Events(perEncounter.getOrDefault(e.encounter(), List.of())));
         });
         return out;
@@ -226,7 +213,9 @@ public class JourneyController {
 
     private Map<String, EventView> byKey(List<String> keys) {
         if (keys.isEmpty()) return Map.of();
-        return reader.list("events-by-key", Map.of("keys", keys, "paths", ALL_CODE_PATHS), EventView::of).stream()
+        Map<String, Object> params = source(ALL_LABELS, keys.size());
+        params.put("keys", keys);
+        return reader.list("events", params, EventView::of).stream()
                 .collect(Collectors.toMap(EventView::key, e -> e, (a, b) -> a, LinkedHashMap::new));
     }
 
