@@ -1,10 +1,11 @@
 // The single write path for FHIR resources (import, REST writes and NLP all go through GraphWriter), step 1 of 4:
-// the resource nodes. $rows: [{key, type, id, json, hash, time, gender, end, status, valueKeys, valueNumbers, valueUnits}].
+// the resource nodes. $rows: [{key, type, id, json, hash, time, gender, end, status, valueKeys, valueNumbers, valueUnits,
+// codingPaths, codingKeys, codingDisplays, encounter}].
 // A row whose content hash equals the stored one is skipped: re-importing the same data changes nothing. For a new or
 // changed resource the prior version is kept and the relationships derived from the old content are dropped; steps
 // 2-4 (write-references, write-codes, write-identifiers) rebuild them from the new content, in the same transaction.
-// The few scalar facts analytics filter on (gender, period end, status, numeric values with their codes) are set
-// beside the JSON; a null removes a stale one.
+// The few facts analytics read (gender, period end, status, numeric values with their codes, the codings as written,
+// the encounter named) are set beside the JSON; a null removes a stale one.
 CYPHER replan=skip
 UNWIND $rows AS r
 MERGE (n:Resource {key: r.key})
@@ -24,6 +25,8 @@ SET n:$(r.type),
     n.id = r.id, n.resourceType = r.type, n.json = r.json, n.hash = r.hash, n.time = r.time,
     n.gender = r.gender, n.end = r.end, n.status = r.status,
     n.valueKeys = r.valueKeys, n.valueNumbers = r.valueNumbers, n.valueUnits = r.valueUnits,
+    n.codingPaths = r.codingPaths, n.codingKeys = r.codingKeys, n.codingDisplays = r.codingDisplays,
+    n.encounter = r.encounter,
     n.versionId = coalesce(n.versionId, 0) + 1,
     n.lastUpdated = toString(datetime.transaction())
 REMOVE n.placeholder

@@ -101,9 +101,14 @@ public class ResourceMapper {
         }
         Derived derived = new Derived(type);
         fhir.newTerser().visit(parsed, derived);
+        List<ResourceRecord.Code> codes = List.copyOf(derived.codes.values());
+        List<ResourceRecord.Ref> refs = List.copyOf(derived.refs.values());
+        Map<String, Object> facts = facts(resource, codes);
+        // the encounter an event belongs to, for journeys: the first literal reference named ENCOUNTER
+        refs.stream().filter(r -> r.rel().equals("ENCOUNTER") && "Encounter".equals(r.type()) && r.ident() == null)
+                .findFirst().ifPresent(r -> facts.put("encounter", r.key()));
         return new ResourceRecord(type + "/" + id, type, id, text, hash(text), time(resource), derived.patient,
-                List.copyOf(derived.refs.values()), List.copyOf(derived.codes.values()), identifiers(resource, type),
-                facts(resource));
+                refs, codes, identifiers(resource, type), facts);
     }
 
     private static void rewriteUrnReferences(JsonNode node, String path, Function<String, String> urnLookup) {
@@ -267,8 +272,13 @@ public class ResourceMapper {
     }
 
     /** The scalar facts of {@link ResourceRecord#FACTS} that this resource has. */
-    private static Map<String, Object> facts(ObjectNode resource) {
+    private static Map<String, Object> facts(ObjectNode resource, List<ResourceRecord.Code> codes) {
         Map<String, Object> facts = new HashMap<>();
+        if (!codes.isEmpty()) {
+            facts.put("codingPaths", codes.stream().map(ResourceRecord.Code::path).toList());
+            facts.put("codingKeys", codes.stream().map(ResourceRecord.Code::key).toList());
+            facts.put("codingDisplays", codes.stream().map(c -> c.display() == null ? "" : c.display()).toList());
+        }
         String gender = text(resource, "gender");
         if (gender != null) facts.put("gender", gender);
         String status = text(resource, "status");

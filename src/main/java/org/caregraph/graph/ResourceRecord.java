@@ -21,10 +21,13 @@ public record ResourceRecord(
 
     /**
      * Node properties projected from the JSON for cohorts and journeys, always all written (null removes a stale one):
-     * gender; end of the period; status; and each numeric value with the concept it measures — parallel lists, so a
-     * blood-pressure panel's systolic component keeps its own code.
+     * gender; end of the period; status; each numeric value with the concept it measures — parallel lists, so a
+     * blood-pressure panel's systolic component keeps its own code; and the resource's codings (FHIRPath, system|code,
+     * display as written; parallel lists) and the key of the encounter it names, so that a journey shows each event
+     * without a traversal per event. The relationships and shared Concept nodes stay the graph's way to both.
      */
-    public static final List<String> FACTS = List.of("gender", "end", "status", "valueKeys", "valueNumbers", "valueUnits");
+    public static final List<String> FACTS = List.of("gender", "end", "status", "valueKeys", "valueNumbers", "valueUnits",
+            "codingPaths", "codingKeys", "codingDisplays", "encounter");
 
     /**
      * A reference element: relationship {@code rel} at FHIRPath {@code path} to {@code key}. {@code ident} is set for a

@@ -8,12 +8,14 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graphql.PatientController.PatientView;
+import graphql.schema.DataFetchingFieldSelectionSet;
 import org.dataloader.DataLoader;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.Value;
@@ -39,8 +41,9 @@ public class JourneyController {
     private static final int MAX_PAGE = 1000;
     /** conditions and medications are whole lists: bounded all the same. */
     private static final int MAX_LIST = 10_000;
-    private static final List<String> ALL_CODE_PATHS = EventType.codePaths(List.of());
+    private static final Set<String> CODE_PATHS = Set.copyOf(EventType.codePaths(List.of()));
     private static final List<String> ALL_LABELS = EventType.labels(List.of());
+    private static final Set<String> ID_FIELDS = Set.of("id", "key", "__typename");
 
     private final GraphReader reader;
 
@@ -48,12 +51,20 @@ public class JourneyController {
         this.reader = reader;
         registry.forTypePair(EncounterEvents.class, Events.class).withName("encounterEvents")
                 .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> encounterEvents(keys)));
+        registry.forTypePair(String.class, EventView.class).withName("eventsByKey")
+                .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> byKey(List.copyOf(keys))));
     }
 
     public record ConceptView(String key, String system, String code, String display) {
         static ConceptView of(Value v) {
             return new ConceptView(v.get("key").asString(), v.get("system").asString(null), v.get("code").asString(),
                     v.get("display").asString(null));
+        }
+
+        /** From a Concept key (system|code) and a display as written ("" for none). */
+        static ConceptView ofKey(String key, String display) {
+            int bar = key.indexOf('|');
+            return new ConceptView(key, key.substring(0, bar), key.substring(bar + 1), display.isEmpty() ? null : display);
         }
     }
 
@@ -64,22 +75,33 @@ public class JourneyController {
     public record EventView(String key, String id, String resourceType, String time, String end, String status,
                             List<ConceptView> concepts, String encounterKey, List<Measurement> values, String of) {
         static EventView of(Record r) {
-            Map<String, ConceptView> measured = r.get("valueConcepts").asList(ConceptView::of).stream()
-                    .collect(Collectors.toMap(ConceptView::key, c -> c, (a, b) -> a));
+            // the codings as written on the node: the event's own concepts are those at an EventType code path;
+            // a measured value's concept is the coding with its key (an Observation's code or a component's)
+            List<String> paths = strings(r, "codingPaths");
+            List<String> keys = strings(r, "codingKeys");
+            List<String> displays = strings(r, "codingDisplays");
+            Map<String, ConceptView> own = new LinkedHashMap<>();
+            Map<String, ConceptView> coded = new LinkedHashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                ConceptView c = ConceptView.ofKey(keys.get(i), displays.get(i));
+                coded.putIfAbsent(c.key(), c);
+                if (CODE_PATHS.contains(paths.get(i))) own.putIfAbsent(c.key(), c);
+            }
             List<Measurement> values = new ArrayList<>();
-            if (!r.get("valueKeys").isNull()) {
-                List<String> keys = r.get("valueKeys").asList(Value::asString);
-                List<Double> numbers = r.get("valueNumbers").asList(Value::asDouble);
-                List<String> units = r.get("valueUnits").asList(Value::asString);
-                for (int i = 0; i < keys.size(); i++) {
-                    String unit = units.size() > i && !units.get(i).isEmpty() ? units.get(i) : null;
-                    if (measured.containsKey(keys.get(i))) values.add(new Measurement(measured.get(keys.get(i)), numbers.get(i), unit));
-                }
+            List<String> valueKeys = strings(r, "valueKeys");
+            List<String> units = strings(r, "valueUnits");
+            for (int i = 0; i < valueKeys.size(); i++) {
+                ConceptView c = coded.get(valueKeys.get(i));
+                String unit = units.size() > i && !units.get(i).isEmpty() ? units.get(i) : null;
+                if (c != null) values.add(new Measurement(c, r.get("valueNumbers").get(i).asDouble(), unit));
             }
             return new EventView(r.get("key").asString(), r.get("id").asString(), r.get("resourceType").asString(),
                     r.get("time").asString(null), r.get("end").asString(null), r.get("status").asString(null),
-                    r.get("concepts").asList(ConceptView::of), r.get("encounter").asString(null), values,
-                    r.get("of").asString(null));
+                    List.copyOf(own.values()), r.get("encounter").asString(null), values, r.get("of").asString(null));
+        }
+
+        private static List<String> strings(Record r, String field) {
+            return r.get(field).isNull() ? List.of() : r.get(field).asList(Value::asString);
         }
 
         public EventType type() {
@@ -120,12 +142,20 @@ public class JourneyController {
         return all(patient, EventType.MEDICATION);
     }
 
-    @BatchMapping(typeName = "Event")
-    public Map<EventView, EventView> encounter(List<EventView> events) {
-        Map<String, EventView> encounters = byKey(events.stream().map(EventView::encounterKey).filter(k -> k != null).distinct().toList());
-        Map<EventView, EventView> out = new LinkedHashMap<>();
-        for (EventView e : events) if (e.encounterKey() != null && encounters.containsKey(e.encounterKey())) out.put(e, encounters.get(e.encounterKey()));
-        return out;
+    /**
+     * The encounter an event names, batch-loaded by key; read only when more than its id is asked for, since the
+     * event's row already carries the encounter's key.
+     */
+    @SchemaMapping(typeName = "Event")
+    public CompletableFuture<EventView> encounter(EventView event, DataFetchingFieldSelectionSet selection,
+                                                  DataLoader<String, EventView> eventsByKey) {
+        if (event.encounterKey() == null) return CompletableFuture.completedFuture(null);
+        if (selection.getImmediateFields().stream().allMatch(f -> ID_FIELDS.contains(f.getName()))) {
+            String key = event.encounterKey();
+            return CompletableFuture.completedFuture(new EventView(key, key.substring(key.indexOf('/') + 1), "Encounter",
+                    null, null, null, List.of(), null, List.of(), null));
+        }
+        return eventsByKey.load(event.encounterKey());
     }
 
     @SchemaMapping(typeName = "Encounter")
@@ -192,7 +222,6 @@ public class JourneyController {
         Map<String, Object> params = new LinkedHashMap<>();
         for (String p : List.of("patient", "from", "to", "afterTime", "afterKey", "keys", "encounters")) params.put(p, null);
         params.put("labels", labels);
-        params.put("paths", ALL_CODE_PATHS);
         params.put("limit", limit);
         return params;
     }

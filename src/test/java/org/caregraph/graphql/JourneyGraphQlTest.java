@@ -149,8 +149,8 @@ class JourneyGraphQlTest extends GraphQlTest {
         assertThat(keys(p.get("conditions"))).containsExactly("Condition/c1", "Condition/c2");
         assertThat(p.at("/medications/0/display").asText()).isEqualTo("lisinopril 10 MG");
         // one query per list and per level, not per encounter or event: the encounters, conditions and medications
-        // lists, then the events of all encounters, then the encounters those events name; mentions of all notes
-        assertThat(reads("events") - eventReads).isEqualTo(5);
+        // lists, then the events of all encounters (their encounter's id needs no read); mentions of all notes
+        assertThat(reads("events") - eventReads).isEqualTo(4);
         assertThat(reads("note-mentions") - mentionReads).isEqualTo(1);
         JsonNode filtered = data("""
                 { patient(id: "j1") { encounters(first: 1) { edges { node { events(types: [OBSERVATION]) { key } } } } } }""");
