@@ -1,0 +1,183 @@
+package org.caregraph.nlp;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import opennlp.tools.util.Span;
+import org.caregraph.nlp.ContextRules.Category;
+import org.caregraph.nlp.ContextRules.Direction;
+import org.caregraph.nlp.ContextRules.Element;
+import org.caregraph.nlp.ContextRules.Rule;
+
+/**
+ * ConText assertion engine (Harkema et al. 2009, as in medspaCy and genConText). Triggers are matched on the tokens of
+ * one sentence; per category, overlapping matches are resolved longest-first with pseudo-triggers winning ties, so a
+ * pseudo-trigger ("no increase", "not only") swallows the trigger inside it, and a longer trigger the shorter one of
+ * the same direction inside it. A modifier's scope runs from the trigger
+ * towards the sentence edge (forward, backward or both) and stops at a terminator of its category, at the next trigger
+ * of the same category, or after its max scope. A target inside the scope gets the category.
+ */
+public final class ContextEngine {
+
+    private final ClinicalTokenizer tokenizer;
+    private final SentenceSplitter splitter;
+    private final List<Rule> rules;
+
+    public ContextEngine(ClinicalTokenizer tokenizer, SentenceSplitter splitter, ContextRules rules) {
+        this.tokenizer = tokenizer;
+        this.splitter = splitter;
+        this.rules = List.copyOf(rules.rules());
+    }
+
+    /** An engine with the shipped rules. */
+    public static ContextEngine standard() {
+        ClinicalTokenizer tokenizer = new ClinicalTokenizer();
+        return new ContextEngine(tokenizer, new SentenceSplitter(), ContextRules.standard(tokenizer));
+    }
+
+    /** Assertions for the mention at [begin, end) of a longer text: scoped by the sentence that holds it. */
+    public Assertion assessInText(String text, int begin, int end) {
+        for (Span s : splitter.split(text)) {
+            if (s.getStart() <= begin && end <= s.getEnd()) {
+                return assess(text.substring(s.getStart(), s.getEnd()), begin - s.getStart(), end - s.getStart());
+            }
+        }
+        return assess(text, begin, end); // a mention across a sentence break: the whole text is its context
+    }
+
+    /** Assertions for the mention at [begin, end) of one sentence. */
+    public Assertion assess(String sentence, int begin, int end) {
+        if (begin < 0 || end > sentence.length() || begin >= end) {
+            throw new IllegalArgumentException("target [" + begin + "," + end + ") outside the sentence");
+        }
+        List<Token> tokens = tokenizer.tokenize(sentence);
+        int targetFrom = -1;
+        int targetTo = -1;
+        for (int i = 0; i < tokens.size(); i++) {
+            if (tokens.get(i).end() > begin && tokens.get(i).begin() < end) {
+                targetFrom = targetFrom < 0 ? i : targetFrom;
+                targetTo = i + 1;
+            }
+        }
+        if (targetFrom < 0) {
+            return new Assertion(EnumSet.noneOf(Category.class), List.of());
+        }
+        List<Match> matches = match(tokens, targetFrom, targetTo);
+        Set<Category> found = EnumSet.noneOf(Category.class);
+        List<String> triggers = new ArrayList<>();
+        for (Category category : Category.values()) {
+            List<Match> kept = resolve(matches, category);
+            for (Match m : kept) {
+                if (isModifier(m.rule().direction()) && inScope(m, kept, tokens.size(), targetFrom, targetTo)) {
+                    found.add(category);
+                    triggers.add(m.rule().literal());
+                }
+            }
+        }
+        return new Assertion(found, triggers);
+    }
+
+    private record Match(Rule rule, int from, int to) {
+        int length() {
+            return to - from;
+        }
+
+        boolean overlaps(Match o) {
+            return from < o.to && o.from < to;
+        }
+    }
+
+    private static boolean isModifier(Direction d) {
+        return d == Direction.FORWARD || d == Direction.BACKWARD || d == Direction.BIDIRECTIONAL;
+    }
+
+    /** Every rule's longest match at every token, except matches that overlap the target itself. */
+    private List<Match> match(List<Token> tokens, int targetFrom, int targetTo) {
+        List<Match> matches = new ArrayList<>();
+        for (Rule rule : rules) {
+            for (int i = 0; i < tokens.size(); i++) {
+                int end = longest(rule.pattern(), 0, tokens, i);
+                if (end > i && (end <= targetFrom || i >= targetTo)) {
+                    matches.add(new Match(rule, i, end));
+                }
+            }
+        }
+        return matches;
+    }
+
+    /** Token index after the longest match of pattern[element..] at token {@code at}; -1 when none. */
+    private static int longest(List<Element> pattern, int element, List<Token> tokens, int at) {
+        if (element == pattern.size()) {
+            return at;
+        }
+        Element e = pattern.get(element);
+        int best = e.optional() ? longest(pattern, element + 1, tokens, at) : -1;
+        for (List<String> words : e.alternatives()) {
+            if (at + words.size() <= tokens.size() && matchesAt(words, tokens, at)) {
+                best = Math.max(best, longest(pattern, element + 1, tokens, at + words.size()));
+            }
+        }
+        return best;
+    }
+
+    private static boolean matchesAt(List<String> words, List<Token> tokens, int at) {
+        for (int k = 0; k < words.size(); k++) {
+            if (!tokens.get(at + k).lower().equals(words.get(k))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The matches that act on one category, overlaps resolved: longer first, a pseudo-trigger before an equal one. */
+    private static List<Match> resolve(List<Match> matches, Category category) {
+        List<Match> candidates = new ArrayList<>(matches.stream().filter(m -> m.rule().categories().contains(category)).toList());
+        candidates.sort(Comparator.comparingInt(Match::length).reversed()
+                .thenComparing(m -> m.rule().direction() != Direction.PSEUDO)
+                .thenComparingInt(Match::from));
+        List<Match> kept = new ArrayList<>();
+        for (Match m : candidates) {
+            // a pseudo-trigger blocks what it overlaps; otherwise only a trigger of the same direction competes, so
+            // "resolved" (forward and backward) or "no" inside "Skin: no" (backward) keep both readings
+            if (kept.stream().noneMatch(k -> k.overlaps(m)
+                    && (k.rule().direction() == Direction.PSEUDO || k.rule().direction() == m.rule().direction()))) {
+                kept.add(m);
+            }
+        }
+        return kept;
+    }
+
+    private static boolean inScope(Match trigger, List<Match> kept, int size, int targetFrom, int targetTo) {
+        Direction d = trigger.rule().direction();
+        int max = trigger.rule().maxScope() > 0 ? trigger.rule().maxScope() : Integer.MAX_VALUE;
+        if (d == Direction.FORWARD || d == Direction.BIDIRECTIONAL) {
+            int scopeEnd = (int) Math.min(size, (long) trigger.to() + max);
+            for (Match other : kept) {
+                if (other != trigger && other.from() >= trigger.to() && limits(other)) {
+                    scopeEnd = Math.min(scopeEnd, other.from());
+                }
+            }
+            if (targetFrom >= trigger.to() && targetFrom < scopeEnd) {
+                return true;
+            }
+        }
+        if (d == Direction.BACKWARD || d == Direction.BIDIRECTIONAL) {
+            int scopeStart = Math.max(0, trigger.from() - max);
+            for (Match other : kept) {
+                if (other != trigger && other.to() <= trigger.from() && limits(other)) {
+                    scopeStart = Math.max(scopeStart, other.to());
+                }
+            }
+            return targetTo <= trigger.from() && targetTo > scopeStart;
+        }
+        return false;
+    }
+
+    /** Terminators and other triggers of the same category end a scope (ConText); pseudo-triggers do not. */
+    private static boolean limits(Match other) {
+        return other.rule().direction() != Direction.PSEUDO;
+    }
+}
