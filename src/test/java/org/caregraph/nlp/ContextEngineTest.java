@@ -4,75 +4,60 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.caregraph.nlp.Assertion.Experiencer;
+import org.caregraph.nlp.ContextRules.Category;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** One or more hand-written sentences per ConText family; the target is the quoted word(s) in the sentence. */
+/** Hand-written sentences per ConText family: text | target (its first occurrence) | category | expected. */
 class ContextEngineTest {
     private static final ContextEngine ENGINE = ContextEngine.standard();
 
-    /** Assertion for the first occurrence of {@code target} in {@code text}. */
     private static Assertion of(String text, String target) {
         int at = text.indexOf(target);
         assertThat(at).as("target in text").isGreaterThanOrEqualTo(0);
         return ENGINE.assessInText(text, at, at + target.length());
     }
 
-    @Test
-    void negationForwardBackwardAndLists() {
-        assertThat(of("Patient denies chest pain.", "chest pain").negated()).isTrue();
-        assertThat(of("Extremities: no clubbing, cyanosis, or edema.", "edema").negated()).isTrue();
-        assertThat(of("Pulmonary embolism was ruled out.", "Pulmonary embolism").negated()).isTrue();
-        assertThat(of("Skin: no rashes.", "rashes").negated()).isTrue();
-        assertThat(of("Patient reports chest pain.", "chest pain").negated()).isFalse();
-        // a trigger after the target does not negate forward
-        assertThat(of("Chest pain, no fever.", "Chest pain").negated()).isFalse();
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            Patient denies chest pain.                       | chest pain            | NEGATED_EXISTENCE  | true
+            Extremities: no clubbing, cyanosis, or edema.    | edema                 | NEGATED_EXISTENCE  | true
+            Pulmonary embolism was ruled out.                | Pulmonary embolism    | NEGATED_EXISTENCE  | true
+            Skin: no rashes.                                 | rashes                | NEGATED_EXISTENCE  | true
+            Patient reports chest pain.                      | chest pain            | NEGATED_EXISTENCE  | false
+            Chest pain, no fever.                            | Chest pain            | NEGATED_EXISTENCE  | false
+            No fever but has a cough.                        | cough                 | NEGATED_EXISTENCE  | false
+            No fever but has a cough.                        | fever                 | NEGATED_EXISTENCE  | true
+            There is no increase in the effusion.            | effusion              | NEGATED_EXISTENCE  | false
+            CT abdomen without contrast shows appendicitis.  | appendicitis          | NEGATED_EXISTENCE  | false
+            Not only pneumonia but also sepsis.              | pneumonia             | NEGATED_EXISTENCE  | false
+            No fever. Cough for 3 days.                      | fever                 | NEGATED_EXISTENCE  | true
+            No fever. Cough for 3 days.                      | Cough                 | NEGATED_EXISTENCE  | false
+            No fever and cough for 3 days.                   | cough                 | NEGATED_EXISTENCE  | true
+            Rule out pneumonia.                              | pneumonia             | POSSIBLE_EXISTENCE | true
+            Rule out pneumonia.                              | pneumonia             | NEGATED_EXISTENCE  | false
+            Findings are consistent with possible pneumonia. | pneumonia             | POSSIBLE_EXISTENCE | true
+            Findings are consistent with pneumonia.          | pneumonia             | POSSIBLE_EXISTENCE | false
+            Return to the ED if chest pain recurs.           | chest pain            | HYPOTHETICAL       | true
+            She has chest pain.                              | chest pain            | HYPOTHETICAL       | false
+            History of myocardial infarction.                | myocardial infarction | HISTORICAL         | true
+            Patient is status post appendectomy.             | appendectomy          | HISTORICAL         | true
+            Acute myocardial infarction today.               | myocardial infarction | HISTORICAL         | false
+            """)
+    void family(String text, String target, Category category, boolean expected) {
+        Assertion a = of(text, target);
+        assertThat(a.categories().contains(category)).as(a.toString()).isEqualTo(expected);
     }
 
-    @Test
-    void terminationAndPseudoTriggersBlock() {
-        assertThat(of("No fever but has a cough.", "cough").negated()).isFalse();
-        assertThat(of("No fever but has a cough.", "fever").negated()).isTrue();
-        assertThat(of("There is no increase in the effusion.", "effusion").negated()).isFalse();
-        assertThat(of("CT abdomen without contrast shows appendicitis.", "appendicitis").negated()).isFalse();
-        assertThat(of("Not only pneumonia but also sepsis.", "pneumonia").negated()).isFalse();
-    }
-
-    @Test
-    void scopeEndsWithTheSentence() {
-        String text = "No fever. Cough for 3 days.";
-        assertThat(of(text, "fever").negated()).isTrue();
-        assertThat(of(text, "Cough").negated()).isFalse();
-        // the same words as one sentence: the negation reaches on
-        assertThat(ENGINE.assess("No fever, cough for 3 days.", 10, 15).negated()).isTrue();
-    }
-
-    @Test
-    void uncertainty() {
-        Assertion a = of("Rule out pneumonia.", "pneumonia");
-        assertThat(a.uncertain()).isTrue();
-        assertThat(a.negated()).isFalse();
-        assertThat(of("Findings are consistent with possible pneumonia.", "pneumonia").uncertain()).isTrue();
-        assertThat(of("Findings are consistent with pneumonia.", "pneumonia").uncertain()).isFalse();
-    }
-
-    @Test
-    void hypothetical() {
-        assertThat(of("Return to the ED if chest pain recurs.", "chest pain").hypothetical()).isTrue();
-        assertThat(of("She has chest pain.", "chest pain").hypothetical()).isFalse();
-    }
-
-    @Test
-    void historical() {
-        assertThat(of("History of myocardial infarction.", "myocardial infarction").historical()).isTrue();
-        assertThat(of("Patient is status post appendectomy.", "appendectomy").historical()).isTrue();
-        assertThat(of("Acute myocardial infarction today.", "myocardial infarction").historical()).isFalse();
-    }
-
-    @Test
-    void experiencer() {
-        assertThat(of("Mother had breast cancer.", "breast cancer").experiencer()).isEqualTo(Experiencer.OTHER);
-        assertThat(of("Family history of diabetes.", "diabetes").experiencer()).isEqualTo(Experiencer.OTHER);
-        assertThat(of("Patient has diabetes.", "diabetes").experiencer()).isEqualTo(Experiencer.PATIENT);
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            Mother had breast cancer.    | breast cancer | OTHER
+            Family history of diabetes.  | diabetes      | OTHER
+            Patient has diabetes.        | diabetes      | PATIENT
+            """)
+    void experiencer(String text, String target, Experiencer experiencer) {
+        assertThat(of(text, target).experiencer()).isEqualTo(experiencer);
     }
 
     @Test
