@@ -12,14 +12,15 @@ import opennlp.tools.util.Span;
  * Tokenizer for clinical text. OpenNLP's SimpleTokenizer splits at every change of character class, which cuts
  * clinical shorthand apart ("y.o." → y . o ., "2.5" → 2 . 5, "120/80" → 120 / 80, "s/p" → s / p). Touching pieces
  * are joined again when together they form one clinical unit: dotted abbreviations, decimals, slashed pairs (vitals,
- * ratios, s/p, r/o), hyphenated words and contractions. Dosages stay split ("5mg" → 5 mg) so a unit is its own token.
+ * ratios, s/p, r/o) and contractions. Dosages stay split ("5mg" → 5 mg) so a unit is its own token, and so do
+ * hyphenated words ("two-day" → two - day), as spaCy splits them: the medspaCy and NegEx rules were written for that.
  */
 public final class ClinicalTokenizer {
 
     private static final Pattern UNIT = Pattern.compile(
             "\\p{L}(\\.\\p{L})+\\.?"                 // y.o. b.i.d. q.d. p.r.n. e.g.
             + "|\\d+(\\.\\d+)+"                       // 2.5  98.6
-            + "|[\\p{L}\\d]+([/\\-'][\\p{L}\\d]+)+"  // 120/80 s/p r/o x-ray don't
+            + "|[\\p{L}\\d]+([/'][\\p{L}\\d]+)+"      // 120/80 s/p r/o don't
             + "|\\p{L}[\\p{L}\\d]*");                   // SpO2 HbA1c B12 (a dosage "5mg" starts with a digit: split)
     /** Longest unit in SimpleTokenizer pieces ("b . i . d ." is 6). */
     private static final int MAX_PIECES = 12;

@@ -124,8 +124,8 @@ public final class ContextRules {
             case "POST" -> new Rule(trigger, EnumSet.of(category), Direction.BACKWARD, pattern, 0);
             case "PREP" -> new Rule(trigger, EnumSet.of(Category.POSSIBLE_EXISTENCE), Direction.FORWARD, pattern, 0);
             case "POSP" -> new Rule(trigger, EnumSet.of(Category.POSSIBLE_EXISTENCE), Direction.BACKWARD, pattern, 0);
-            // genConText: "s/p", "prior": historical for the words right after only
-            case "ONEW" -> new Rule(trigger, EnumSet.of(category), Direction.FORWARD, pattern, 1);
+            // genConText marks "s/p", "prior", "pre-existing" ONEW; scoped like PREN (a 1-word scope lost "s/p total hysterectomy")
+            case "ONEW" -> new Rule(trigger, EnumSet.of(category), Direction.FORWARD, pattern, 0);
             case "PSEU" -> new Rule(trigger, family, Direction.PSEUDO, pattern, 0);
             case "CONJ" -> new Rule(trigger, family, Direction.TERMINATE, pattern, 0);
             default -> throw new IllegalArgumentException("unknown NegEx tag [" + tag + "] for " + trigger);

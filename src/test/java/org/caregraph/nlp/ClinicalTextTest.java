@@ -30,10 +30,10 @@ class ClinicalTextTest {
     }
 
     @Test
-    void vitalsAndHyphens() {
+    void vitalsStayWholeHyphensSplitAsInSpacy() {
         assertThat(tokens("BP 120/80, HR 72, T 98.6F, SpO2 97% on 2L; non-tender x-ray"))
                 .containsExactly("BP", "120/80", ",", "HR", "72", ",", "T", "98.6", "F", ",", "SpO2", "97", "%", "on",
-                        "2", "L", ";", "non-tender", "x-ray");
+                        "2", "L", ";", "non", "-", "tender", "x", "-", "ray");
         Token t = tokenizer.tokenize("Pt's BP").get(0);
         assertThat(t).isEqualTo(new Token(0, 4, "pt's"));
     }

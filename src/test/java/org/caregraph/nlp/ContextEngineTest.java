@@ -44,6 +44,8 @@ class ContextEngineTest {
             History of myocardial infarction.                | myocardial infarction | HISTORICAL         | true
             Patient is status post appendectomy.             | appendectomy          | HISTORICAL         | true
             Acute myocardial infarction today.               | myocardial infarction | HISTORICAL         | false
+            She has a two-day history of fever.              | fever                 | HISTORICAL         | false
+            Past medical history of CAD, s/p CABG, and PVD.  | PVD                   | HISTORICAL         | true
             """)
     void family(String text, String target, Category category, boolean expected) {
         Assertion a = of(text, target);
