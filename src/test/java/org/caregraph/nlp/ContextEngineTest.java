@@ -35,6 +35,9 @@ class ContextEngineTest {
             No fever. Cough for 3 days.                      | fever                 | NEGATED_EXISTENCE  | true
             No fever. Cough for 3 days.                      | Cough                 | NEGATED_EXISTENCE  | false
             No fever and cough for 3 days.                   | cough                 | NEGATED_EXISTENCE  | true
+            Urine negative for protein, positive for glucose.| glucose               | NEGATED_EXISTENCE  | false
+            Urine negative for protein, positive for glucose.| protein               | NEGATED_EXISTENCE  | true
+            ROS is -ve for weight loss.                      | weight loss           | NEGATED_EXISTENCE  | true
             Rule out pneumonia.                              | pneumonia             | POSSIBLE_EXISTENCE | true
             Rule out pneumonia.                              | pneumonia             | NEGATED_EXISTENCE  | false
             Findings are consistent with possible pneumonia. | pneumonia             | POSSIBLE_EXISTENCE | true
