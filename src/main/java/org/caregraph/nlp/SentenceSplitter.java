@@ -22,7 +22,7 @@ public final class SentenceSplitter {
     /** Abbreviations after which a period does not end a sentence (lower case, without the final dot). */
     private static final Set<String> ABBREVIATIONS = Set.of(
             "dr", "mr", "mrs", "ms", "pt", "pts", "mg", "mcg", "ml", "kg", "cm", "mm", "hr", "hrs", "min", "approx",
-            "vs", "etc", "no", "st", "inc", "co", "jr", "sr", "fig", "tab", "tabs", "cap", "caps", "susp", "inj",
+            "vs", "etc", "st", "inc", "co", "jr", "sr", "fig", "tab", "tabs", "cap", "caps", "susp", "inj",
             "q", "qd", "bid", "tid", "qid", "qhs", "prn", "po", "iv", "im", "sq", "sc", "subq", "hx", "dx", "rx", "tx",
             "sx", "fx", "yo", "y", "yrs", "wk", "wks", "mo", "mos", "oz", "lb", "lbs", "ft", "in", "dept", "univ");
     private static final Pattern DOTTED = Pattern.compile("\\p{L}(\\.\\p{L})+");

@@ -44,6 +44,7 @@ class ClinicalTextTest {
                 + "Given ASA 81 mg. daily. No fever!"))
                 .containsExactly("Pt is a 45 y.o. M with CP.", "Seen by Dr. Smith today.", "Temp 98.6 and BP 120/80.",
                         "Given ASA 81 mg. daily.", "No fever!");
+        assertThat(sentences("Chest pain: no. Fever: yes.")).containsExactly("Chest pain: no.", "Fever: yes.");
     }
 
     @Test
