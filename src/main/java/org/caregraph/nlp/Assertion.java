@@ -13,6 +13,11 @@ public record Assertion(Set<Category> categories, List<String> triggers) {
 
     public enum Experiencer { PATIENT, OTHER }
 
+    public Assertion {
+        categories = Set.copyOf(categories);
+        triggers = List.copyOf(triggers);
+    }
+
     public boolean negated() {
         return categories.contains(Category.NEGATED_EXISTENCE);
     }
