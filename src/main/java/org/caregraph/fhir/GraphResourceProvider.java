@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -79,7 +80,7 @@ public class GraphResourceProvider implements IResourceProvider {
     @Create
     public MethodOutcome create(@ResourceParam IBaseResource resource) {
         // the server assigns the id of a created resource (FHIR ignores one sent with a create)
-        return store(resource, UUID.randomUUID().toString(), true);
+        return store(resource, UUID.randomUUID().toString(), true, null);
     }
 
     @Update
@@ -89,10 +90,16 @@ public class GraphResourceProvider implements IResourceProvider {
             throw new InvalidRequestException("resource id '" + bodyId + "' does not match the URL id '" + id.getIdPart() + "'");
         }
         boolean existed = reader.read(typeName + "/" + id.getIdPart()).isPresent();
-        return store(resource, id.getIdPart(), !existed);
+        // HAPI puts an If-Match version on the id: then only a change of that very version is written
+        Long expected = null;
+        if (id.hasVersionIdPart()) {
+            if (!id.isVersionIdPartValidLong()) throw preconditionFailed(id.getVersionIdPart());
+            expected = id.getVersionIdPartAsLong();
+        }
+        return store(resource, id.getIdPart(), !existed, expected);
     }
 
-    private MethodOutcome store(IBaseResource resource, String id, boolean created) {
+    private MethodOutcome store(IBaseResource resource, String id, boolean created, Long expectedVersion) {
         ObjectNode tree;
         try {
             tree = (ObjectNode) JSON.readTree(fhir.newJsonParser().encodeResourceToString(resource));
@@ -116,7 +123,15 @@ public class GraphResourceProvider implements IResourceProvider {
             if (e.expression() != null) issue.addExpression(e.expression());
             throw new UnprocessableEntityException(fhir, outcome);
         }
-        writer.write(List.of(record));
+        if (expectedVersion == null) {
+            writer.write(List.of(record));
+        } else {
+            try {
+                writer.writeIfVersion(record, expectedVersion);
+            } catch (GraphWriter.VersionConflictException e) {
+                throw preconditionFailed(e.getMessage());
+            }
+        }
         writer.linkJourneys();
         GraphReader.StoredResource stored = reader.read(record.key()).orElseThrow();
         IBaseResource saved = parse(stored);
@@ -130,6 +145,10 @@ public class GraphResourceProvider implements IResourceProvider {
         r.getMeta().setLastUpdatedElement(new InstantType(stored.lastUpdated()));
         r.setId(new IdType(r.fhirType(), r.getIdPart(), String.valueOf(stored.versionId())));
         return r;
+    }
+
+    private static PreconditionFailedException preconditionFailed(String why) {
+        return new PreconditionFailedException("If-Match does not name the current version: " + why);
     }
 
     private static ResourceNotFoundException notFound(IdType id) {

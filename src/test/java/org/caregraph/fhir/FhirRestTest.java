@@ -18,10 +18,12 @@ class FhirRestTest extends GraphTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    /** {@code headers}: name, value, name, value... */
+    private HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
                 .header("Accept", "application/fhir+json");
         if (body != null) b.header("Content-Type", "application/fhir+json");
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -60,6 +62,40 @@ class FhirRestTest extends GraphTest {
         // the same content again is no new version
         send("PUT", "Patient/" + id, "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"gender\":\"female\",\"birthDate\":\"1970-02-04\"}");
         assertThat(JSON.readTree(send("GET", "Patient/" + id, null).body()).at("/meta/versionId").asText()).isEqualTo("2");
+    }
+
+    @Test
+    void etagsAndIfMatchGuardAgainstLostUpdates() throws Exception {
+        String id = "etag-p1";
+        HttpResponse<String> created = send("PUT", "Patient/" + id, patient(id, "1980-01-01"));
+        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(created.headers().firstValue("ETag")).contains("W/\"1\"");
+        assertThat(send("GET", "Patient/" + id, null).headers().firstValue("ETag")).contains("W/\"1\"");
+
+        HttpResponse<String> matching = send("PUT", "Patient/" + id, patient(id, "1980-01-02"), "If-Match", "W/\"1\"");
+        assertThat(matching.statusCode()).isEqualTo(200);
+        assertThat(matching.headers().firstValue("ETag")).contains("W/\"2\"");
+
+        // a client still holding version 1 loses the race: 412, and the stored resource stays as it was
+        for (String stale : new String[] {"W/\"1\"", "W/\"3\"", "W/\"abc\""}) {
+            HttpResponse<String> conflict = send("PUT", "Patient/" + id, patient(id, "1999-09-09"), "If-Match", stale);
+            assertThat(conflict.statusCode()).as(stale).isEqualTo(412);
+            assertThat(JSON.readTree(conflict.body()).get("resourceType").asText()).isEqualTo("OperationOutcome");
+        }
+        HttpResponse<String> read = send("GET", "Patient/" + id, null);
+        assertThat(read.headers().firstValue("ETag")).contains("W/\"2\"");
+        assertThat(JSON.readTree(read.body()).get("birthDate").asText()).isEqualTo("1980-01-02");
+        assertThat(single("MATCH (v:Version)-[:VERSION_OF]->(:Patient {id:$id}) RETURN count(v) AS c", "id", id).get("c"))
+                .isEqualTo(1L);
+
+        // If-Match on a resource that does not exist names no current version either
+        assertThat(send("PUT", "Patient/etag-none", patient("etag-none", "1980-01-01"), "If-Match", "W/\"1\"").statusCode())
+                .isEqualTo(412);
+        assertThat(send("GET", "Patient/etag-none", null).statusCode()).isEqualTo(404);
+    }
+
+    private static String patient(String id, String birthDate) {
+        return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"birthDate\":\"" + birthDate + "\"}";
     }
 
     @Test
