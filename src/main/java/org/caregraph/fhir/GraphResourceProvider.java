@@ -3,11 +3,14 @@ package org.caregraph.fhir;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.History;
+import ca.uhn.fhir.rest.annotation.Offset;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
+import ca.uhn.fhir.rest.annotation.Since;
 import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.MethodOutcome;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
@@ -27,7 +30,6 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.Resource;
 
 /**
  * FHIR REST interactions for one resource type (an instance is registered for every R4 type), on the graph: reads
@@ -75,6 +77,12 @@ public class GraphResourceProvider implements IResourceProvider {
         List<GraphReader.StoredResource> versions = reader.history(typeName + "/" + id.getIdPart());
         if (versions.isEmpty()) throw notFound(id);
         return versions.stream().map(this::parse).toList();
+    }
+
+    /** {@code GET /fhir/[type]/_history}: the type's versions, newest first, paged. */
+    @History
+    public IBundleProvider typeHistory(@Since InstantType since, @Offset Integer offset) {
+        return new HistoryBundle(fhir, reader, typeName, since, offset);
     }
 
     @Create
@@ -138,13 +146,8 @@ public class GraphResourceProvider implements IResourceProvider {
         return new MethodOutcome(saved.getIdElement(), created).setResource(saved);
     }
 
-    /** The stored JSON, with the server's id, version and time in meta. */
     private IBaseResource parse(GraphReader.StoredResource stored) {
-        Resource r = (Resource) fhir.newJsonParser().parseResource(stored.json());
-        r.getMeta().setVersionId(String.valueOf(stored.versionId()));
-        r.getMeta().setLastUpdatedElement(new InstantType(stored.lastUpdated()));
-        r.setId(new IdType(r.fhirType(), r.getIdPart(), String.valueOf(stored.versionId())));
-        return r;
+        return HistoryBundle.resource(fhir, typeName, null, stored.json(), stored.versionId(), stored.lastUpdated(), false);
     }
 
     private static PreconditionFailedException preconditionFailed(String why) {

@@ -99,6 +99,57 @@ class FhirRestTest extends GraphTest {
     }
 
     @Test
+    void typeAndSystemHistoryNewestFirstWithSinceAndPaging() throws Exception {
+        String start = single("RETURN toString(datetime()) AS t").get("t").toString();
+        send("PUT", "Basic/h1", basic("h1", "a"));
+        send("PUT", "Basic/h2", basic("h2", "a"));
+        send("PUT", "Patient/h3", patient("h3", "1990-01-01"));
+        String changed = JSON.readTree(send("PUT", "Basic/h1", basic("h1", "b")).body()).at("/meta/lastUpdated").asText();
+
+        assertThat(entries(send("GET", "Basic/_history", null))).containsExactly("Basic/h1/2 PUT", "Basic/h2/1 POST", "Basic/h1/1 POST");
+        assertThat(entries(send("GET", "Basic/_history?_since=" + changed, null))).containsExactly("Basic/h1/2 PUT");
+        assertThat(entries(send("GET", "_history?_since=" + start, null)))
+                .containsExactly("Basic/h1/2 PUT", "Patient/h3/1 POST", "Basic/h2/1 POST", "Basic/h1/1 POST");
+
+        // paged: _count entries a page, the total over all pages, and a next link to the rest
+        JsonNode page1 = JSON.readTree(send("GET", "_history?_count=3&_since=" + start, null).body());
+        assertThat(page1.get("total").asInt()).isEqualTo(4);
+        List<String> all = new java.util.ArrayList<>(entries(page1));
+        assertThat(all).hasSize(3);
+        String next = null;
+        for (JsonNode link : page1.get("link")) if (link.get("relation").asText().equals("next")) next = link.get("url").asText();
+        assertThat(next).isNotNull();
+        all.addAll(entries(JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(next)).header("Accept", "application/fhir+json")
+                .build(), HttpResponse.BodyHandlers.ofString()).body())));
+        assertThat(all).containsExactly("Basic/h1/2 PUT", "Patient/h3/1 POST", "Basic/h2/1 POST", "Basic/h1/1 POST");
+
+        JsonNode cs = JSON.readTree(send("GET", "metadata", null).body());
+        assertThat(cs.at("/rest/0/interaction").toString()).contains("history-system");
+        for (JsonNode r : cs.at("/rest/0/resource")) {
+            if (r.get("type").asText().equals("Basic")) assertThat(r.get("interaction").toString()).contains("history-type");
+        }
+    }
+
+    private static String basic(String id, String code) {
+        return "{\"resourceType\":\"Basic\",\"id\":\"" + id + "\",\"code\":{\"text\":\"" + code + "\"}}";
+    }
+
+    /** A history bundle's entries as "Type/id/version METHOD". */
+    private static List<String> entries(HttpResponse<String> response) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return entries(JSON.readTree(response.body()));
+    }
+
+    private static List<String> entries(JsonNode bundle) {
+        assertThat(bundle.get("type").asText()).isEqualTo("history");
+        List<String> out = new java.util.ArrayList<>();
+        if (bundle.has("entry")) {
+            bundle.get("entry").forEach(e -> out.add(e.at("/request/url").asText().replaceAll("/_history/", "/") + " " + e.at("/request/method").asText()));
+        }
+        return out;
+    }
+
+    @Test
     void writesThroughRestGetTheGraphModelOfTheImport() throws Exception {
         String patient = "rest-p1";
         assertThat(send("PUT", "Patient/" + patient, "{\"resourceType\":\"Patient\",\"id\":\"" + patient + "\"}").statusCode())
