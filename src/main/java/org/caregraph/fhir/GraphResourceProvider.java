@@ -2,6 +2,7 @@ package org.caregraph.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.Create;
+import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.History;
 import ca.uhn.fhir.rest.annotation.Offset;
 import ca.uhn.fhir.rest.annotation.IdParam;
@@ -14,12 +15,14 @@ import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
@@ -65,24 +68,51 @@ public class GraphResourceProvider implements IResourceProvider {
     public IBaseResource read(@IdParam IdType id) {
         String key = typeName + "/" + id.getIdPart();
         if (!id.hasVersionIdPart()) {
-            return reader.read(key).map(this::parse).orElseThrow(() -> notFound(id));
+            Optional<GraphReader.StoredResource> current = reader.read(key);
+            if (current.isPresent()) return parse(id.getIdPart(), current.get());
+            // a resource with a history but no current version was deleted
+            if (!reader.history(key).isEmpty()) throw gone(id);
+            throw notFound(id);
         }
+        if (!id.isVersionIdPartValidLong()) throw notFound(id);
         long version = id.getVersionIdPartAsLong();
-        return reader.history(key).stream().filter(v -> v.versionId() == version).findFirst().map(this::parse)
+        GraphReader.StoredResource stored = reader.history(key).stream().filter(v -> v.versionId() == version).findFirst()
                 .orElseThrow(() -> notFound(id));
+        if (stored.deleted()) throw gone(id);
+        return parse(id.getIdPart(), stored);
     }
 
     @History
     public List<IBaseResource> history(@IdParam IdType id) {
         List<GraphReader.StoredResource> versions = reader.history(typeName + "/" + id.getIdPart());
         if (versions.isEmpty()) throw notFound(id);
-        return versions.stream().map(this::parse).toList();
+        return versions.stream().map(v -> parse(id.getIdPart(), v)).toList();
     }
 
     /** {@code GET /fhir/[type]/_history}: the type's versions, newest first, paged. */
     @History
     public IBundleProvider typeHistory(@Since InstantType since, @Offset Integer offset) {
         return new HistoryBundle(fhir, reader, typeName, since, offset);
+    }
+
+    /**
+     * {@code DELETE /fhir/[type]/[id]}: the resource becomes a deleted version (its history stays readable; an update
+     * re-creates it). 200 with an OperationOutcome saying what happened, also when there was nothing to delete: FHIR
+     * allows 200 or 204 for an unknown or already deleted resource, and the outcome tells the client which case it was.
+     */
+    @Delete
+    public MethodOutcome delete(@IdParam IdType id) {
+        String key = typeName + "/" + id.getIdPart();
+        Optional<Long> version = writer.delete(key);
+        version.ifPresent(v -> writer.linkJourneys());
+        OperationOutcome outcome = new OperationOutcome();
+        outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
+                .setCode(OperationOutcome.IssueType.INFORMATIONAL)
+                .setDiagnostics(version.map(v -> "deleted " + key + " (version " + v + ")")
+                        .orElse("nothing deleted: " + key + " does not exist or is already deleted"));
+        MethodOutcome out = new MethodOutcome().setOperationOutcome(outcome);
+        version.ifPresent(v -> out.setId(new IdType(typeName, id.getIdPart(), String.valueOf(v))));
+        return out;
     }
 
     @Create
@@ -142,12 +172,16 @@ public class GraphResourceProvider implements IResourceProvider {
         }
         writer.linkJourneys();
         GraphReader.StoredResource stored = reader.read(record.key()).orElseThrow();
-        IBaseResource saved = parse(stored);
+        IBaseResource saved = parse(id, stored);
         return new MethodOutcome(saved.getIdElement(), created).setResource(saved);
     }
 
-    private IBaseResource parse(GraphReader.StoredResource stored) {
-        return HistoryBundle.resource(fhir, typeName, null, stored.json(), stored.versionId(), stored.lastUpdated(), false);
+    private IBaseResource parse(String id, GraphReader.StoredResource stored) {
+        return HistoryBundle.resource(fhir, typeName, id, stored.json(), stored.versionId(), stored.lastUpdated(), stored.deleted());
+    }
+
+    private static ResourceGoneException gone(IdType id) {
+        return new ResourceGoneException(id);
     }
 
     private static PreconditionFailedException preconditionFailed(String why) {

@@ -74,8 +74,8 @@ final class HistoryBundle implements IBundleProvider {
     }
 
     /**
-     * A stored version as a resource, with the server's id, version and time in meta ({@code id} null: the one in the
-     * JSON), and the interaction HAPI writes into a history entry. A deletion has no content: an empty resource of
+     * A stored version as a resource, with the server's id, version and time in meta, and the interaction HAPI writes
+     * into a history entry. A deletion has no content: an empty resource of
      * its type, which HAPI writes as a history entry with request DELETE and no resource.
      */
     static IBaseResource resource(FhirContext fhir, String type, String id, String json, long versionId,
@@ -84,7 +84,7 @@ final class HistoryBundle implements IBundleProvider {
                 : fhir.newJsonParser().parseResource(json));
         r.getMeta().setVersionId(String.valueOf(versionId));
         r.getMeta().setLastUpdatedElement(new InstantType(lastUpdated));
-        r.setId(new IdType(type, id != null ? id : r.getIdPart(), String.valueOf(versionId)));
+        r.setId(new IdType(type, id, String.valueOf(versionId)));
         // the interaction a history entry reports (the graph keeps no record of POST versus PUT: a first version is
         // reported as a create)
         ResourceMetadataKeyEnum.ENTRY_TRANSACTION_METHOD.put(r, deleted ? BundleEntryTransactionMethodEnum.DELETE

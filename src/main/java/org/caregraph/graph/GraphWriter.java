@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -62,6 +63,17 @@ public class GraphWriter {
             if (current == null || current != expected) throw new VersionConflictException(record.key(), expected, current);
             return writeIn(tx, List.of(record));
         });
+    }
+
+    /**
+     * FHIR delete (delete-resource.cypher): the resource becomes a tombstone version, its prior content stays in its
+     * history. The caller relinks journeys ({@link #linkJourneys}).
+     *
+     * @return the tombstone's version; empty when there was nothing to delete (unknown, placeholder, already deleted)
+     */
+    public Optional<Long> delete(String key) {
+        return inWriteTransaction(tx -> tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).list()
+                .stream().findFirst().map(r -> r.get("versionId").asLong()));
     }
 
     private <T> T inWriteTransaction(TransactionCallback<T> work) {

@@ -13,7 +13,10 @@ import java.util.List;
 import org.caregraph.GraphTest;
 import org.junit.jupiter.api.Test;
 
-/** FHIR REST read, vread, create, update and history through real HTTP, on the graph, with the import's model. */
+/**
+ * FHIR REST read, vread, create, update (with If-Match), delete and history (instance, type, system) through real
+ * HTTP, on the graph, with the import's model.
+ */
 class FhirRestTest extends GraphTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -100,7 +103,7 @@ class FhirRestTest extends GraphTest {
 
     @Test
     void typeAndSystemHistoryNewestFirstWithSinceAndPaging() throws Exception {
-        String start = single("RETURN toString(datetime()) AS t").get("t").toString();
+        String start = serverNow();
         send("PUT", "Basic/h1", basic("h1", "a"));
         send("PUT", "Basic/h2", basic("h2", "a"));
         send("PUT", "Patient/h3", patient("h3", "1990-01-01"));
@@ -147,6 +150,78 @@ class FhirRestTest extends GraphTest {
             bundle.get("entry").forEach(e -> out.add(e.at("/request/url").asText().replaceAll("/_history/", "/") + " " + e.at("/request/method").asText()));
         }
         return out;
+    }
+
+    @Test
+    void deleteLeavesATombstoneWithHistoryAndUpdateRecreates() throws Exception {
+        String start = serverNow();
+        writeTwoEncountersAndACondition();
+        assertThat(journey("del-p")).containsExactly("del-e1", "del-e2");
+
+        HttpResponse<String> deleted = send("DELETE", "Encounter/del-e1", null);
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(deleted.body()).at("/issue/0/diagnostics").asText()).contains("version 2");
+
+        assertThat(send("GET", "Encounter/del-e1", null).statusCode()).isEqualTo(410);
+        assertThat(send("GET", "Encounter/del-e1/_history/2", null).statusCode()).isEqualTo(410);
+        HttpResponse<String> v1 = send("GET", "Encounter/del-e1/_history/1", null);
+        assertThat(v1.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(v1.body()).at("/period/start").asText()).isEqualTo("2020-01-01");
+        JsonNode history = JSON.readTree(send("GET", "Encounter/del-e1/_history", null).body());
+        assertThat(entries(history)).containsExactly("Encounter/del-e1/2 DELETE", "Encounter/del-e1/1 POST");
+        assertThat(history.at("/entry/0/resource").isMissingNode()).isTrue();
+        assertThat(entries(send("GET", "_history?_since=" + start, null)).getFirst()).isEqualTo("Encounter/del-e1/2 DELETE");
+
+        // the tombstone keeps no content and none of its own relationships; the condition's reference to it stays,
+        // and the patient's journey no longer passes through it
+        assertThat(single("MATCH (e:Encounter {id:'del-e1'}) RETURN e.deleted AS d, e.json IS NULL AS noJson, e.time IS NULL AS noTime,"
+                + " COUNT { (e)-->() } AS out, COUNT { (:Condition {id:'del-c'})-[:ENCOUNTER]->(e) } AS referenced"))
+                .isEqualTo(java.util.Map.of("d", true, "noJson", true, "noTime", true, "out", 0L, "referenced", 1L));
+        assertThat(journey("del-p")).containsExactly("del-e2");
+        assertThat(single("MATCH (e:Encounter {id:'del-e1'}) RETURN COUNT { (e)-[:NEXT]-() } + COUNT { ()-[:FIRST_ENCOUNTER]->(e) } AS c")
+                .get("c")).isEqualTo(0L);
+
+        // deleting again, or deleting what never existed, changes nothing and is not an error
+        assertThat(send("DELETE", "Encounter/del-e1", null).statusCode()).isEqualTo(200);
+        assertThat(send("DELETE", "Encounter/del-never", null).statusCode()).isEqualTo(200);
+        assertThat(single("MATCH (n) WHERE n.key STARTS WITH 'Encounter/del-never' RETURN count(n) AS c").get("c")).isEqualTo(0L);
+        assertThat(entries(send("GET", "Encounter/del-e1/_history", null))).hasSize(2);
+
+        // an update re-creates it as a new version, with its relationships and journey back
+        HttpResponse<String> recreated = send("PUT", "Encounter/del-e1", encounter("del-e1", "2020-01-01"));
+        assertThat(recreated.statusCode()).isEqualTo(201);
+        assertThat(JSON.readTree(send("GET", "Encounter/del-e1", null).body()).at("/meta/versionId").asText()).isEqualTo("3");
+        assertThat(entries(send("GET", "Encounter/del-e1/_history", null)))
+                .containsExactly("Encounter/del-e1/3 PUT", "Encounter/del-e1/2 DELETE", "Encounter/del-e1/1 POST");
+        assertThat(journey("del-p")).containsExactly("del-e1", "del-e2");
+        assertThat(single("MATCH (e:Encounter {id:'del-e1'}) RETURN e.deleted IS NULL AS live, COUNT { (e)-[:IDENTIFIED_BY]->() } AS ids"))
+                .isEqualTo(java.util.Map.of("live", true, "ids", 1L));
+    }
+
+    /** Patient del-p with encounters del-e1 (2020) and del-e2 (2021), and condition del-c at del-e1. */
+    private void writeTwoEncountersAndACondition() throws Exception {
+        send("PUT", "Patient/del-p", patient("del-p", "1960-01-01"));
+        send("PUT", "Encounter/del-e1", encounter("del-e1", "2020-01-01"));
+        send("PUT", "Encounter/del-e2", encounter("del-e2", "2021-01-01"));
+        send("PUT", "Condition/del-c", "{\"resourceType\":\"Condition\",\"id\":\"del-c\",\"code\":{\"text\":\"x\"},"
+                + "\"subject\":{\"reference\":\"Patient/del-p\"},\"encounter\":{\"reference\":\"Encounter/del-e1\"}}");
+    }
+
+    private String serverNow() {
+        return single("RETURN toString(datetime()) AS t").get("t").toString();
+    }
+
+    private static String encounter(String id, String start) {
+        return "{\"resourceType\":\"Encounter\",\"id\":\"" + id + "\",\"status\":\"finished\","
+                + "\"identifier\":[{\"system\":\"urn:test\",\"value\":\"" + id + "\"}],"
+                + "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"AMB\"},"
+                + "\"subject\":{\"reference\":\"Patient/del-p\"},\"period\":{\"start\":\"" + start + "\"}}";
+    }
+
+    /** The patient's encounter chain, in order. */
+    private List<String> journey(String patient) {
+        return query("MATCH (:Patient {id:$p})-[:FIRST_ENCOUNTER]->(f) MATCH path = (f)-[:NEXT]->*(e) "
+                + "RETURN e.id AS id ORDER BY length(path)", "p", patient).stream().map(r -> r.get("id").asString()).toList();
     }
 
     @Test
