@@ -1,8 +1,9 @@
 // FHIR delete, through the single writer: the current version is kept as a Version and the node becomes a tombstone
 // (deleted = true, versionId + 1, no content, none of the facts analytics read). The relationships derived from its
-// content go (outgoing references and codings, which carry a path, and identifiers), and so does a deleted
-// encounter's place in its patient's journey (NEXT), the patient being marked for relinking. References from other
-// resources to it stay: FHIR allows dangling references, and a re-creation (an update) finds them in place.
+// content go (outgoing references and codings, which carry a path, identifiers, and a document's NLP mentions), and
+// so does a deleted encounter's place in its patient's journey (NEXT), the patient being marked for relinking.
+// References from other resources to it stay: FHIR allows dangling references, and a re-creation (an update) finds
+// them in place.
 // $key; returns the tombstone's versionId, no row when the key is unknown, a placeholder or already deleted.
 MATCH (n:Resource {key: $key})
 WHERE n.placeholder IS NULL AND n.deleted IS NULL
@@ -15,7 +16,7 @@ CALL (n) {
 }
 CALL (n) {
   MATCH (n)-[old]-()
-  WHERE type(old) = 'NEXT' OR (startNode(old) = n AND (old.path IS NOT NULL OR type(old) = 'IDENTIFIED_BY'))
+  WHERE type(old) = 'NEXT' OR (startNode(old) = n AND (old.path IS NOT NULL OR type(old) IN ['IDENTIFIED_BY', 'MENTIONS']))
   DELETE old
 }
 SET n.deleted = true,
