@@ -25,7 +25,7 @@ class FhirServerConfig {
         server.setResourceProviders(List.copyOf(providers));
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
-        // _offset; a list result (instance history) it pages itself, keeping it here for the next links
+        // _offset (HistoryBundle); the provider also keeps results for paging by page id, which nothing here uses yet
         FifoMemoryPagingProvider paging = new FifoMemoryPagingProvider(100);
         paging.setDefaultPageSize(50);
         paging.setMaximumPageSize(500);

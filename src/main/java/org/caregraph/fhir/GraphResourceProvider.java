@@ -83,16 +83,16 @@ public class GraphResourceProvider implements IResourceProvider {
     }
 
     @History
-    public List<IBaseResource> history(@IdParam IdType id) {
+    public IBundleProvider history(@IdParam IdType id, @Offset Integer offset) {
         List<GraphReader.StoredResource> versions = reader.history(typeName + "/" + id.getIdPart());
         if (versions.isEmpty()) throw notFound(id);
-        return versions.stream().map(v -> parse(id.getIdPart(), v)).toList();
+        return HistoryBundle.of(versions.stream().map(v -> parse(id.getIdPart(), v)).toList(), offset);
     }
 
     /** {@code GET /fhir/[type]/_history}: the type's versions, newest first, paged. */
     @History
     public IBundleProvider typeHistory(@Since InstantType since, @Offset Integer offset) {
-        return new HistoryBundle(fhir, reader, typeName, since, offset);
+        return HistoryBundle.ofType(fhir, reader, typeName, since, offset);
     }
 
     /**

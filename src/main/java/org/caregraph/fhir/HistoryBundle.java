@@ -8,6 +8,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.caregraph.graph.GraphReader;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
@@ -16,25 +17,49 @@ import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
- * One page of the history of a resource type or of the whole server, newest first, read from the graph
- * (history-page.cypher, history-count.cypher). HAPI pages history by offset (_offset in its next links): each page is
- * its own request, read from {@code offset} on.
+ * One page of a history, newest first. HAPI pages history by offset (_offset in its next links, _count the page size):
+ * each page is its own request, and this bundle hands HAPI the entries from {@code offset} on.
  */
 final class HistoryBundle implements IBundleProvider {
-    private final FhirContext fhir;
-    private final GraphReader reader;
-    private final Map<String, Object> filter = new HashMap<>();
+    /** The history's entries from {@code offset} on, at most {@code count}. */
+    interface Page {
+        List<IBaseResource> read(int offset, int count);
+    }
+
     private final InstantType published = InstantType.now();
     private final int offset;
+    private final Page page;
+    private final Supplier<Integer> total;
     private Integer size;
 
-    /** {@code type} null: every type; {@code since} null: from the beginning; {@code offset} null: the first page. */
-    HistoryBundle(FhirContext fhir, GraphReader reader, String type, IPrimitiveType<Date> since, Integer offset) {
-        this.fhir = fhir;
-        this.reader = reader;
+    private HistoryBundle(Integer offset, Page page, Supplier<Integer> total) {
         this.offset = offset == null ? 0 : Math.max(0, offset);
+        this.page = page;
+        this.total = total;
+    }
+
+    /**
+     * The history of a resource type ({@code type} null: of every type) from the graph (history-page.cypher,
+     * history-count.cypher); {@code since} null: from the beginning.
+     */
+    static HistoryBundle ofType(FhirContext fhir, GraphReader reader, String type, IPrimitiveType<Date> since, Integer offset) {
+        Map<String, Object> filter = new HashMap<>();
         filter.put("labels", List.of(type == null ? "Resource" : type));
         filter.put("since", since == null || since.getValue() == null ? null : since.getValue().toInstant().toString());
+        return new HistoryBundle(offset, (from, count) -> {
+            Map<String, Object> params = new HashMap<>(filter);
+            params.put("offset", from);
+            params.put("count", count);
+            return reader.list("history-page", params, r -> resource(fhir, r.get("type").asString(), r.get("id").asString(),
+                    r.get("json").asString(null), r.get("versionId").asLong(), r.get("lastUpdated").asString(),
+                    r.get("deleted").asBoolean()));
+        }, () -> reader.list("history-count", filter, r -> r.get("total").asInt()).getFirst());
+    }
+
+    /** A history already read whole (one resource's versions). */
+    static HistoryBundle of(List<IBaseResource> versions, Integer offset) {
+        return new HistoryBundle(offset, (from, count) -> versions.subList(Math.min(from, versions.size()),
+                Math.min(from + count, versions.size())), versions::size);
     }
 
     @Override
@@ -44,12 +69,7 @@ final class HistoryBundle implements IBundleProvider {
 
     @Override
     public List<IBaseResource> getResources(int from, int to) {
-        Map<String, Object> params = new HashMap<>(filter);
-        params.put("offset", offset + from);
-        params.put("count", Math.max(0, to - from));
-        return reader.list("history-page", params, r -> resource(fhir, r.get("type").asString(), r.get("id").asString(),
-                r.get("json").asString(null), r.get("versionId").asLong(), r.get("lastUpdated").asString(),
-                r.get("deleted").asBoolean()));
+        return page.read(offset + from, Math.max(0, to - from));
     }
 
     @Override
@@ -69,14 +89,14 @@ final class HistoryBundle implements IBundleProvider {
 
     @Override
     public Integer size() {
-        if (size == null) size = reader.list("history-count", filter, r -> r.get("total").asInt()).getFirst();
+        if (size == null) size = total.get();
         return size;
     }
 
     /**
      * A stored version as a resource, with the server's id, version and time in meta, and the interaction HAPI writes
-     * into a history entry. A deletion has no content: an empty resource of
-     * its type, which HAPI writes as a history entry with request DELETE and no resource.
+     * into a history entry. A deletion has no content: an empty resource of its type, which HAPI writes as a history
+     * entry with request DELETE and no resource.
      */
     static IBaseResource resource(FhirContext fhir, String type, String id, String json, long versionId,
                                   String lastUpdated, boolean deleted) {

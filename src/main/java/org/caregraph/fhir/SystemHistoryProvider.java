@@ -20,6 +20,6 @@ class SystemHistoryProvider {
 
     @History
     public IBundleProvider history(@Since InstantType since, @Offset Integer offset) {
-        return new HistoryBundle(fhir, reader, null, since, offset);
+        return HistoryBundle.ofType(fhir, reader, null, since, offset);
     }
 }

@@ -61,6 +61,11 @@ class FhirRestTest extends GraphTest {
         List<String> versions = new java.util.ArrayList<>();
         history.get("entry").forEach(e -> versions.add(e.at("/resource/meta/versionId").asText()));
         assertThat(versions).containsExactly("2", "1");
+        // paged like every history: _count a page, the next link to the rest
+        JsonNode page1 = JSON.readTree(send("GET", "Patient/" + id + "/_history?_count=1", null).body());
+        List<String> paged = new java.util.ArrayList<>(entries(page1));
+        paged.addAll(entries(JSON.readTree(get(next(page1)).body())));
+        assertThat(paged).containsExactly("Patient/" + id + "/2 PUT", "Patient/" + id + "/1 POST");
 
         // the same content again is no new version
         send("PUT", "Patient/" + id, "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"gender\":\"female\",\"birthDate\":\"1970-02-04\"}");
@@ -119,11 +124,7 @@ class FhirRestTest extends GraphTest {
         assertThat(page1.get("total").asInt()).isEqualTo(4);
         List<String> all = new java.util.ArrayList<>(entries(page1));
         assertThat(all).hasSize(3);
-        String next = null;
-        for (JsonNode link : page1.get("link")) if (link.get("relation").asText().equals("next")) next = link.get("url").asText();
-        assertThat(next).isNotNull();
-        all.addAll(entries(JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(next)).header("Accept", "application/fhir+json")
-                .build(), HttpResponse.BodyHandlers.ofString()).body())));
+        all.addAll(entries(JSON.readTree(get(next(page1)).body())));
         assertThat(all).containsExactly("Basic/h1/2 PUT", "Patient/h3/1 POST", "Basic/h2/1 POST", "Basic/h1/1 POST");
 
         JsonNode cs = JSON.readTree(send("GET", "metadata", null).body());
@@ -135,6 +136,17 @@ class FhirRestTest extends GraphTest {
 
     private static String basic(String id, String code) {
         return "{\"resourceType\":\"Basic\",\"id\":\"" + id + "\",\"code\":{\"text\":\"" + code + "\"}}";
+    }
+
+    /** The bundle's next link. */
+    private static String next(JsonNode bundle) {
+        for (JsonNode link : bundle.get("link")) if (link.get("relation").asText().equals("next")) return link.get("url").asText();
+        throw new AssertionError("no next link in " + bundle);
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** A history bundle's entries as "Type/id/version METHOD". */
