@@ -116,6 +116,9 @@ class FhirRestTest extends GraphTest {
 
         assertThat(entries(send("GET", "Basic/_history", null))).containsExactly("Basic/h1/2 PUT", "Basic/h2/1 POST", "Basic/h1/1 POST");
         assertThat(entries(send("GET", "Basic/_history?_since=" + changed, null))).containsExactly("Basic/h1/2 PUT");
+        HttpResponse<String> badSince = send("GET", "Basic/_history?_since=yesterday", null);
+        assertThat(badSince.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(badSince.body()).get("resourceType").asText()).isEqualTo("OperationOutcome");
         assertThat(entries(send("GET", "_history?_since=" + start, null)))
                 .containsExactly("Basic/h1/2 PUT", "Patient/h3/1 POST", "Basic/h2/1 POST", "Basic/h1/1 POST");
 
@@ -130,7 +133,9 @@ class FhirRestTest extends GraphTest {
         JsonNode cs = JSON.readTree(send("GET", "metadata", null).body());
         assertThat(cs.at("/rest/0/interaction").toString()).contains("history-system");
         for (JsonNode r : cs.at("/rest/0/resource")) {
-            if (r.get("type").asText().equals("Basic")) assertThat(r.get("interaction").toString()).contains("history-type");
+            if (r.get("type").asText().equals("Basic")) {
+                assertThat(r.get("interaction").toString()).contains("\"history-type\"", "\"history-instance\"", "\"delete\"");
+            }
         }
     }
 
