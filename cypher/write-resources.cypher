@@ -2,7 +2,8 @@
 // the resource nodes. $rows: [{key, type, id, json, hash, time, gender, end, status, valueKeys, valueNumbers, valueUnits,
 // codingPaths, codingKeys, codingDisplays, encounter}].
 // A row whose content hash equals the stored one is skipped: re-importing the same data changes nothing. For a new or
-// changed resource the prior version is kept and the relationships derived from the old content are dropped; steps
+// changed resource the prior version is kept (a deletion's tombstone too: writing a deleted resource re-creates it)
+// and the relationships derived from the old content are dropped; steps
 // 2-4 (write-references, write-codes, write-identifiers) rebuild them from the new content, in the same transaction.
 // The few facts analytics read (gender, period end, status, numeric values with their codes, the codings as written,
 // the encounter named) are set beside the JSON; a null removes a stale one.
@@ -12,9 +13,9 @@ MERGE (n:Resource {key: r.key})
 WITH n, r
 WHERE n.hash IS NULL OR n.hash <> r.hash
 CALL (n) {
-  WITH n WHERE n.json IS NOT NULL
+  WITH n WHERE n.json IS NOT NULL OR n.deleted
   CREATE (:Version {key: n.key + '/_history/' + n.versionId, versionId: n.versionId, lastUpdated: n.lastUpdated,
-                    json: n.json})-[:VERSION_OF]->(n)
+                    json: n.json, deleted: n.deleted})-[:VERSION_OF]->(n)
 }
 CALL (n) {
   MATCH (n)-[old]->()
@@ -29,5 +30,5 @@ SET n:$(r.type),
     n.encounter = r.encounter,
     n.versionId = coalesce(n.versionId, 0) + 1,
     n.lastUpdated = toString(datetime.transaction())
-REMOVE n.placeholder
+REMOVE n.placeholder, n.deleted
 RETURN n.key AS key

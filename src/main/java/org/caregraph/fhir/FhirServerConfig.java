@@ -1,6 +1,7 @@
 package org.caregraph.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.util.List;
 import org.caregraph.graph.GraphReader;
@@ -22,6 +23,13 @@ class FhirServerConfig {
                 .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader, mapper, writer))
                 .toList();
         server.setResourceProviders(List.copyOf(providers));
+        server.registerProvider(new SystemHistoryProvider(fhir, reader));
+        // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
+        // _offset (HistoryBundle); the provider also keeps results for paging by page id, which nothing here uses yet
+        FifoMemoryPagingProvider paging = new FifoMemoryPagingProvider(100);
+        paging.setDefaultPageSize(50);
+        paging.setMaximumPageSize(500);
+        server.setPagingProvider(paging);
         server.setDefaultPrettyPrint(false);
         ServletRegistrationBean<RestfulServer> bean = new ServletRegistrationBean<>(server, "/fhir/*");
         bean.setLoadOnStartup(1);

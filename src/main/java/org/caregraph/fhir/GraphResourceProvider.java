@@ -2,20 +2,27 @@ package org.caregraph.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.Create;
+import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.History;
 import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Offset;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
+import ca.uhn.fhir.rest.annotation.Since;
 import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.MethodOutcome;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
@@ -26,7 +33,6 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.Resource;
 
 /**
  * FHIR REST interactions for one resource type (an instance is registered for every R4 type), on the graph: reads
@@ -62,24 +68,57 @@ public class GraphResourceProvider implements IResourceProvider {
     public IBaseResource read(@IdParam IdType id) {
         String key = typeName + "/" + id.getIdPart();
         if (!id.hasVersionIdPart()) {
-            return reader.read(key).map(this::parse).orElseThrow(() -> notFound(id));
+            Optional<GraphReader.StoredResource> current = reader.read(key);
+            if (current.isPresent()) return parse(id.getIdPart(), current.get());
+            // a resource with a history but no current version was deleted
+            if (!reader.history(key).isEmpty()) throw gone(id);
+            throw notFound(id);
         }
+        if (!id.isVersionIdPartValidLong()) throw notFound(id);
         long version = id.getVersionIdPartAsLong();
-        return reader.history(key).stream().filter(v -> v.versionId() == version).findFirst().map(this::parse)
+        GraphReader.StoredResource stored = reader.history(key).stream().filter(v -> v.versionId() == version).findFirst()
                 .orElseThrow(() -> notFound(id));
+        if (stored.deleted()) throw gone(id);
+        return parse(id.getIdPart(), stored);
     }
 
     @History
-    public List<IBaseResource> history(@IdParam IdType id) {
+    public IBundleProvider history(@IdParam IdType id, @Offset Integer offset) {
         List<GraphReader.StoredResource> versions = reader.history(typeName + "/" + id.getIdPart());
         if (versions.isEmpty()) throw notFound(id);
-        return versions.stream().map(this::parse).toList();
+        return HistoryBundle.of(versions.stream().map(v -> parse(id.getIdPart(), v)).toList(), offset);
+    }
+
+    /** {@code GET /fhir/[type]/_history}: the type's versions, newest first, paged. */
+    @History
+    public IBundleProvider typeHistory(@Since InstantType since, @Offset Integer offset) {
+        return HistoryBundle.ofType(fhir, reader, typeName, since, offset);
+    }
+
+    /**
+     * {@code DELETE /fhir/[type]/[id]}: the resource becomes a deleted version (its history stays readable; an update
+     * re-creates it). 200 with an OperationOutcome saying what happened, also when there was nothing to delete: FHIR
+     * allows 200 or 204 for an unknown or already deleted resource, and the outcome tells the client which case it was.
+     */
+    @Delete
+    public MethodOutcome delete(@IdParam IdType id) {
+        String key = typeName + "/" + id.getIdPart();
+        Optional<Long> version = writer.delete(key);
+        version.ifPresent(v -> writer.linkJourneys());
+        OperationOutcome outcome = new OperationOutcome();
+        outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
+                .setCode(OperationOutcome.IssueType.INFORMATIONAL)
+                .setDiagnostics(version.map(v -> "deleted " + key + " (version " + v + ")")
+                        .orElse("nothing deleted: " + key + " does not exist or is already deleted"));
+        MethodOutcome out = new MethodOutcome().setOperationOutcome(outcome);
+        version.ifPresent(v -> out.setId(new IdType(typeName, id.getIdPart(), String.valueOf(v))));
+        return out;
     }
 
     @Create
     public MethodOutcome create(@ResourceParam IBaseResource resource) {
         // the server assigns the id of a created resource (FHIR ignores one sent with a create)
-        return store(resource, UUID.randomUUID().toString(), true);
+        return store(resource, UUID.randomUUID().toString(), true, null);
     }
 
     @Update
@@ -89,10 +128,16 @@ public class GraphResourceProvider implements IResourceProvider {
             throw new InvalidRequestException("resource id '" + bodyId + "' does not match the URL id '" + id.getIdPart() + "'");
         }
         boolean existed = reader.read(typeName + "/" + id.getIdPart()).isPresent();
-        return store(resource, id.getIdPart(), !existed);
+        // HAPI puts an If-Match version on the id: then only a change of that very version is written
+        Long expected = null;
+        if (id.hasVersionIdPart()) {
+            if (!id.isVersionIdPartValidLong()) throw preconditionFailed(id.getVersionIdPart());
+            expected = id.getVersionIdPartAsLong();
+        }
+        return store(resource, id.getIdPart(), !existed, expected);
     }
 
-    private MethodOutcome store(IBaseResource resource, String id, boolean created) {
+    private MethodOutcome store(IBaseResource resource, String id, boolean created, Long expectedVersion) {
         ObjectNode tree;
         try {
             tree = (ObjectNode) JSON.readTree(fhir.newJsonParser().encodeResourceToString(resource));
@@ -116,20 +161,31 @@ public class GraphResourceProvider implements IResourceProvider {
             if (e.expression() != null) issue.addExpression(e.expression());
             throw new UnprocessableEntityException(fhir, outcome);
         }
-        writer.write(List.of(record));
+        if (expectedVersion == null) {
+            writer.write(List.of(record));
+        } else {
+            try {
+                writer.writeIfVersion(record, expectedVersion);
+            } catch (GraphWriter.VersionConflictException e) {
+                throw preconditionFailed(e.getMessage());
+            }
+        }
         writer.linkJourneys();
         GraphReader.StoredResource stored = reader.read(record.key()).orElseThrow();
-        IBaseResource saved = parse(stored);
+        IBaseResource saved = parse(id, stored);
         return new MethodOutcome(saved.getIdElement(), created).setResource(saved);
     }
 
-    /** The stored JSON, with the server's id, version and time in meta. */
-    private IBaseResource parse(GraphReader.StoredResource stored) {
-        Resource r = (Resource) fhir.newJsonParser().parseResource(stored.json());
-        r.getMeta().setVersionId(String.valueOf(stored.versionId()));
-        r.getMeta().setLastUpdatedElement(new InstantType(stored.lastUpdated()));
-        r.setId(new IdType(r.fhirType(), r.getIdPart(), String.valueOf(stored.versionId())));
-        return r;
+    private IBaseResource parse(String id, GraphReader.StoredResource stored) {
+        return HistoryBundle.resource(fhir, typeName, id, stored.json(), stored.versionId(), stored.lastUpdated(), stored.deleted());
+    }
+
+    private static ResourceGoneException gone(IdType id) {
+        return new ResourceGoneException(id);
+    }
+
+    private static PreconditionFailedException preconditionFailed(String why) {
+        return new PreconditionFailedException("If-Match does not name the current version: " + why);
     }
 
     private static ResourceNotFoundException notFound(IdType id) {

@@ -31,18 +31,23 @@ public class GraphReader {
         this.meters = meters;
     }
 
-    /** A stored version of a resource: its JSON as received, with the server's version and time beside it. */
-    public record StoredResource(String json, long versionId, String lastUpdated) {
+    /**
+     * A stored version of a resource: its JSON as received, with the server's version and time beside it; a deletion
+     * (FHIR delete) is a version without JSON.
+     */
+    public record StoredResource(String json, long versionId, String lastUpdated, boolean deleted) {
         static StoredResource of(Record r) {
-            return new StoredResource(r.get("json").asString(), r.get("versionId").asLong(), r.get("lastUpdated").asString());
+            return new StoredResource(r.get("json").asString(null), r.get("versionId").asLong(), r.get("lastUpdated").asString(),
+                    r.containsKey("deleted") && r.get("deleted").asBoolean());
         }
     }
 
+    /** The current version; empty when the resource does not exist or is deleted. */
     public Optional<StoredResource> read(String key) {
         return list("read-resource", Map.of("key", key), StoredResource::of).stream().findFirst();
     }
 
-    /** Every version, newest first; empty when the resource does not exist. */
+    /** Every version, newest first, deletions included; empty when the resource never existed. */
     public List<StoredResource> history(String key) {
         return list("read-history", Map.of("key", key), StoredResource::of);
     }

@@ -7,11 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
+import org.neo4j.driver.TransactionCallback;
 import org.neo4j.driver.TransactionContext;
 import org.neo4j.driver.Values;
 import org.springframework.stereotype.Component;
@@ -38,9 +40,46 @@ public class GraphWriter {
 
     public WriteResult write(List<ResourceRecord> batch) {
         if (batch.isEmpty()) return new WriteResult(Set.of());
+        return inWriteTransaction(tx -> writeIn(tx, batch));
+    }
+
+    /** A conditional write found another current version than the one the client based its change on. */
+    public static final class VersionConflictException extends RuntimeException {
+        public VersionConflictException(String key, long expected, Long current) {
+            super(key + " is at version " + (current == null ? "none" : current) + ", not " + expected);
+        }
+    }
+
+    /**
+     * Writes {@code record} only if the stored resource is at version {@code expected} (FHIR's If-Match). The check
+     * runs in the write's own transaction under the writer lock, so no other write can slip in between.
+     *
+     * @throws VersionConflictException when it is not, and nothing is written
+     */
+    public WriteResult writeIfVersion(ResourceRecord record, long expected) {
+        return inWriteTransaction(tx -> {
+            List<Record> rows = tx.run(Cypher.query("resource-version"), Values.parameters("key", record.key())).list();
+            Long current = rows.isEmpty() ? null : rows.getFirst().get("versionId").asLong();
+            if (current == null || current != expected) throw new VersionConflictException(record.key(), expected, current);
+            return writeIn(tx, List.of(record));
+        });
+    }
+
+    /**
+     * FHIR delete (delete-resource.cypher): the resource becomes a tombstone version, its prior content stays in its
+     * history. The caller relinks journeys ({@link #linkJourneys}).
+     *
+     * @return the tombstone's version; empty when there was nothing to delete (unknown, placeholder, already deleted)
+     */
+    public Optional<Long> delete(String key) {
+        return inWriteTransaction(tx -> tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).list()
+                .stream().findFirst().map(r -> r.get("versionId").asLong()));
+    }
+
+    private <T> T inWriteTransaction(TransactionCallback<T> work) {
         lock.lock();
         try (var session = driver.session()) {
-            WriteResult result = session.executeWrite(tx -> writeIn(tx, batch));
+            T result = session.executeWrite(work);
             generation.incrementAndGet();
             return result;
         } finally {
