@@ -3,7 +3,7 @@
 // or patient they are: the size of a full journey), and the condition code most patients have (the largest cohort a
 // pathway or cohort query can start from).
 MATCH (p:Patient)
-WHERE p.placeholder IS NULL
+WHERE p.placeholder IS NULL AND p.deleted IS NULL
 WITH p ORDER BY p.key
 WITH collect(p.id) AS patients, avg(COUNT { (p)<-[:SUBJECT|PATIENT]-() }) AS meanEvents
 CALL () {

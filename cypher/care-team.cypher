@@ -8,7 +8,7 @@
 // own birth date left out. Sorted by resources desc, then id and resourceType. No rows for an unknown patient.
 // $key: 'Patient/<id>'
 MATCH (p:Resource {key: $key})
-WHERE p:Patient AND p.placeholder IS NULL
+WHERE p:Patient AND p.placeholder IS NULL AND p.deleted IS NULL
 CALL (p) {
   MATCH (p)<-[:SUBJECT|PATIENT]-(r:Resource)
   RETURN r
@@ -16,7 +16,7 @@ CALL (p) {
   RETURN p AS r
 }
 MATCH (r)-[rel]->(m:Practitioner|Organization|PractitionerRole)
-WHERE m.placeholder IS NULL
+WHERE m.placeholder IS NULL AND m.deleted IS NULL
 WITH p, m, collect({type: type(rel), path: rel.path,
                     careTeam: CASE WHEN r:CareTeam AND type(rel) = 'PARTICIPANT' THEN r.json END}) AS refs,
      collect(DISTINCT r) AS rs

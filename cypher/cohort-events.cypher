@@ -23,7 +23,7 @@ WITH collect(DISTINCT d) AS concepts
 WITH concepts, [d IN concepts | d.key] AS keys
 UNWIND concepts AS d
 MATCH (d)<-[r:$($relationship)]-(e:$any($labels))
-WHERE e.placeholder IS NULL
+WHERE e.placeholder IS NULL AND e.deleted IS NULL
   AND CASE $relationship
         WHEN 'CODED' THEN r.path IN $paths
         ELSE ($negated OR coalesce(r.negated, false) = false)
@@ -36,6 +36,6 @@ WHERE e.placeholder IS NULL
        WHERE e.valueKeys[i] IN keys AND ($unit IS NULL OR e.valueUnits[i] = $unit)
          AND ($min IS NULL OR e.valueNumbers[i] >= $min) AND ($max IS NULL OR e.valueNumbers[i] <= $max)))
 MATCH (e)-[:SUBJECT|PATIENT]->(p:Patient)
-WHERE p.placeholder IS NULL
+WHERE p.placeholder IS NULL AND p.deleted IS NULL
 WITH p, CASE WHEN $times THEN collect(e.time) END AS times
 RETURN p.key AS key, times

@@ -23,7 +23,7 @@ CALL () {
   RETURN e, of
 }
 WITH e, of
-WHERE e.placeholder IS NULL
+WHERE e.placeholder IS NULL AND e.deleted IS NULL
 WITH e, of
 ORDER BY coalesce(e.time, ''), e.key
 LIMIT $limit

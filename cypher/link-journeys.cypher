@@ -1,14 +1,14 @@
 // Each patient's encounters chained in time: (:Patient)-[:FIRST_ENCOUNTER]->(:Encounter)-[:NEXT]->(:Encounter)...
 // Rebuilt for resources marked journeyDirty by the writer, $limit at a time (the caller repeats until none is left);
-// ties in time are broken by key so the chain is deterministic. A placeholder patient just loses the mark: the
-// patient's own arrival marks it again.
+// ties in time are broken by key so the chain is deterministic. A placeholder (or deleted) patient just loses the
+// mark: the patient's own arrival (or re-creation) marks it again.
 MATCH (p:Resource {journeyDirty: true})
 WITH p LIMIT $limit
 REMOVE p.journeyDirty
 WITH collect(p) AS marked
 CALL (marked) {
   UNWIND marked AS p
-  WITH p WHERE p:Patient
+  WITH p WHERE p:Patient AND p.deleted IS NULL
   CALL (p) {
     MATCH (p)-[f:FIRST_ENCOUNTER]->()
     DELETE f

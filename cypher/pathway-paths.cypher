@@ -12,7 +12,7 @@ WHERE k.key IN $keys OR k.code IN $codes
 WITH collect(k) AS starts
 UNWIND starts AS k
 MATCH (k)<-[c:CODED]-(e:Resource)-[:SUBJECT|PATIENT]->(p:Patient)
-WHERE c.path IN $startPaths AND e.placeholder IS NULL AND e.time IS NOT NULL AND p.placeholder IS NULL
+WHERE c.path IN $startPaths AND e.placeholder IS NULL AND e.deleted IS NULL AND e.time IS NOT NULL AND p.placeholder IS NULL AND p.deleted IS NULL
 // Instants as epoch milliseconds: datetimes of the same instant with other offsets do not compare as equal.
 WITH starts, p, k, e, datetime(e.time) AS t
 ORDER BY t.epochMillis, k.key, e.resourceType
@@ -25,7 +25,7 @@ WITH starts, p, index {.*, from: toString(date(index.t) - duration({days: 2})),
                            to: CASE WHEN last.year > 9999 THEN '99999' ELSE toString(last) END} AS index
 CALL (starts, p, index) {
   MATCH (p)<-[:SUBJECT|PATIENT]-(f:$any($labels))
-  WHERE f.placeholder IS NULL AND (f.time >= index.from AND f.time < index.to OR size(f.time) < 10)
+  WHERE f.placeholder IS NULL AND f.deleted IS NULL AND (f.time >= index.from AND f.time < index.to OR size(f.time) < 10)
   WITH f, datetime(f.time).epochMillis AS at
   WHERE at > index.at AND at <= index.at + $windowDays * 86400000
   // only the events in the window are expanded to their concepts

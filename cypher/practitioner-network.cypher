@@ -6,20 +6,20 @@ MATCH (pr:Resource {key: $key})
 WHERE pr:Practitioner
 CALL (pr) {
   MATCH (pr)<--(r:Resource)-[:SUBJECT|PATIENT]->(p:Patient)
-  WHERE p.placeholder IS NULL
+  WHERE p.placeholder IS NULL AND p.deleted IS NULL
   RETURN p
   UNION
   MATCH (pr)<--(p:Patient)
-  WHERE p.placeholder IS NULL
+  WHERE p.placeholder IS NULL AND p.deleted IS NULL
   RETURN p
 }
 CALL (p, pr) {
   MATCH (p)<-[:SUBJECT|PATIENT]-(:Resource)-->(q:Practitioner)
-  WHERE q <> pr AND q.placeholder IS NULL
+  WHERE q <> pr AND q.placeholder IS NULL AND q.deleted IS NULL
   RETURN q
   UNION
   MATCH (p)-->(q:Practitioner)
-  WHERE q <> pr AND q.placeholder IS NULL
+  WHERE q <> pr AND q.placeholder IS NULL AND q.deleted IS NULL
   RETURN q
 }
 WITH q, count(p) AS sharedPatients

@@ -6,10 +6,10 @@ MATCH (pr:Resource {key: key})
 WHERE pr:Practitioner
 RETURN key, size(COLLECT {
   MATCH (pr)<--(r:Resource)-[:SUBJECT|PATIENT]->(p:Patient)
-  WHERE p.placeholder IS NULL
+  WHERE p.placeholder IS NULL AND p.deleted IS NULL
   RETURN p
   UNION
   MATCH (pr)<--(p:Patient)
-  WHERE p.placeholder IS NULL
+  WHERE p.placeholder IS NULL AND p.deleted IS NULL
   RETURN p
 }) AS patients

@@ -4,7 +4,7 @@
 // Returns id, json, concepts [{key, system, code, display}].
 // $labels: event resource labels (EventType.labels), $paths: FHIRPaths of the events' own concept (EventType.codePaths)
 MATCH (p:Patient)
-WHERE p.placeholder IS NULL
+WHERE p.placeholder IS NULL AND p.deleted IS NULL
 RETURN p.id AS id, p.json AS json, COLLECT {
   MATCH (p)<-[:SUBJECT|PATIENT]-(e:$any($labels))-[c:CODED]->(k:Concept)
   WHERE c.path IN $paths

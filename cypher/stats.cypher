@@ -1,6 +1,6 @@
 // caregraph stats: resources per type, placeholders, concepts, identifiers, versions, relationships per type.
 CALL () {
-  MATCH (n:Resource) WHERE n.placeholder IS NULL
+  MATCH (n:Resource) WHERE n.placeholder IS NULL AND n.deleted IS NULL
   RETURN 'resource' AS kind, n.resourceType AS name, count(*) AS count
   UNION ALL
   MATCH (n:Resource {placeholder: true})
