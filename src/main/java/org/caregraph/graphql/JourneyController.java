@@ -71,9 +71,12 @@ public class JourneyController {
     public record Measurement(ConceptView concept, double value, String unit) {
     }
 
-    /** An Event (or an Encounter: the schema's two views of a stored event); {@code of} is the encounter asked about. */
+    /**
+     * An Event (or an Encounter: the schema's two views of a stored event); {@code askedFor} is the encounter whose
+     * events were asked for, when that is how it was read.
+     */
     public record EventView(String key, String id, String resourceType, String time, String end, String status,
-                            List<ConceptView> concepts, String encounterKey, List<Measurement> values, String of) {
+                            List<ConceptView> concepts, String encounterKey, List<Measurement> values, String askedFor) {
         static EventView of(Record r) {
             // the codings as written on the node: the event's own concepts are those at an EventType code path;
             // a measured value's concept is the coding with its key (an Observation's code or a component's)
@@ -212,9 +215,15 @@ public class JourneyController {
     }
 
     private List<EventView> all(PatientView patient, EventType type) {
-        Map<String, Object> params = source(type.labels(), MAX_LIST);
+        Map<String, Object> params = source(type.labels(), MAX_LIST + 1);
         params.put("patient", patient.key());
-        return reader.list("events", params, EventView::of);
+        List<EventView> events = reader.list("events", params, EventView::of);
+        // never a silently cut list: beyond the bound the client pages through journey(types:)
+        if (events.size() > MAX_LIST) {
+            throw new GraphQlRequestException("TOO_MANY_RESULTS", "more than " + MAX_LIST + " " + type
+                    + " events; page through journey(types: [" + type + "]) instead");
+        }
+        return events;
     }
 
     /** Parameters of events.cypher with no source chosen yet. */
@@ -234,7 +243,7 @@ public class JourneyController {
             Map<String, Object> params = source(EventType.labels(types), Integer.MAX_VALUE);
             params.put("encounters", group.stream().map(EncounterEvents::encounter).distinct().toList());
             Map<String, List<EventView>> perEncounter = reader.list("events", params, EventView::of).stream()
-                    .collect(Collectors.groupingBy(EventView::of));
+                    .collect(Collectors.groupingBy(EventView::askedFor));
             for (EncounterEvents e : group) out.put(e, new Events(perEncounter.getOrDefault(e.encounter(), List.of())));
         });
         return out;

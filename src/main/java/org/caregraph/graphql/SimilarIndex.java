@@ -22,6 +22,7 @@ final class SimilarIndex {
     }
 
     private final long generation;
+    private final long builtAt = System.nanoTime();
     private final String[] ids;
     private final PatientView[] patients;
     private final Map<String, Integer> row = new HashMap<>();
@@ -62,8 +63,9 @@ final class SimilarIndex {
         for (int p = 0; p < ids.length; p++) for (int c : profiles[p]) mass[p] += idf[c];
     }
 
-    long generation() {
-        return generation;
+    /** Still the graph's answer: read at the writer's current generation, and not older than {@code maxAgeNanos}. */
+    boolean current(long writerGeneration, long maxAgeNanos) {
+        return generation == writerGeneration && System.nanoTime() - builtAt <= maxAgeNanos;
     }
 
     boolean contains(String id) {

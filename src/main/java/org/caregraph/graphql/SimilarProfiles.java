@@ -33,7 +33,6 @@ class SimilarProfiles {
         }
     };
 
-    private final Map<Set<EventType>, Long> builtAt = new LinkedHashMap<>();
     private final long maxAgeNanos;
 
     SimilarProfiles(GraphReader reader, GraphWriter writer,
@@ -51,11 +50,9 @@ class SimilarProfiles {
             // read before the profiles: a write committed meanwhile leaves the index a generation behind, so rebuilt
             long generation = writer.generation();
             SimilarIndex index = indexes.get(kinds);
-            long now = System.nanoTime();
-            if (index == null || index.generation() != generation || now - builtAt.get(kinds) > maxAgeNanos) {
+            if (index == null || !index.current(generation, maxAgeNanos)) {
                 index = read(generation, kinds);
                 indexes.put(kinds, index);
-                builtAt.put(kinds, now);
             }
             return index;
         }
