@@ -1,0 +1,41 @@
+package org.caregraph.nlp;
+
+import java.util.List;
+
+/**
+ * One entity found in a note: where it is, what it is (category and type, as Amazon Comprehend Medical names them),
+ * the concepts it was linked to (best first), its assertion, the section it sits in, and its attributes (a
+ * medication's dose, route, frequency...; a test's value and unit).
+ *
+ * @param score    confidence of the match in [0, 1]
+ * @param concepts linked concepts, best first (may be empty when only the category is known)
+ * @param section  the normalized section title the mention sits in (medspaCy section categories), or null
+ */
+public record Mention(int begin, int end, String text, Category category, String type, double score,
+                      List<ConceptMatch> concepts, boolean negated, Certainty certainty, Experiencer experiencer,
+                      Temporality temporality, String section, List<Attribute> attributes) {
+
+    public enum Category { MEDICAL_CONDITION, MEDICATION, TEST_TREATMENT_PROCEDURE, ANATOMY }
+
+    public enum Certainty { CERTAIN, UNCERTAIN }
+
+    public enum Experiencer { PATIENT, FAMILY, OTHER }
+
+    public enum Temporality { CURRENT, HISTORICAL, HYPOTHETICAL }
+
+    /** A concept the mention links to: the graph's Concept key ({@code system|code}). */
+    public record ConceptMatch(String key, String system, String code, String display, double score) {
+    }
+
+    /**
+     * An attribute linked to the entity. {@code type} as Comprehend Medical names it: DOSAGE, STRENGTH, ROUTE_OR_MODE,
+     * FREQUENCY, DURATION, FORM, TEST_VALUE, TEST_UNIT.
+     */
+    public record Attribute(String type, String text, int begin, int end) {
+    }
+
+    public Mention {
+        concepts = List.copyOf(concepts);
+        attributes = List.copyOf(attributes);
+    }
+}
