@@ -76,6 +76,31 @@ public class GraphWriter {
                 .stream().findFirst().map(r -> r.get("versionId").asLong()));
     }
 
+    /** What a terminology batch changed: concepts created, updated, unchanged; IS_A edges created, already there, skipped. */
+    public record ConceptWriteResult(long created, long updated, long unchanged, long edgesCreated, long edgesExisting,
+                                     long edgesMissing) {
+    }
+
+    /**
+     * Terminology loaders: merges concept rows (terminology-concepts.cypher) and then IS_A edges between Concept nodes
+     * (terminology-is-a.cypher) in one transaction. Idempotent: writing the same rows again changes nothing.
+     */
+    public ConceptWriteResult writeConcepts(List<Map<String, Object>> concepts, List<Map<String, Object>> isA) {
+        if (concepts.isEmpty() && isA.isEmpty()) return new ConceptWriteResult(0, 0, 0, 0, 0, 0);
+        return inWriteTransaction(tx -> {
+            Record c = concepts.isEmpty() ? null
+                    : tx.run(Cypher.query("terminology-concepts"), Values.parameters("rows", concepts)).single();
+            Record e = isA.isEmpty() ? null
+                    : tx.run(Cypher.query("terminology-is-a"), Values.parameters("edges", isA)).single();
+            return new ConceptWriteResult(count(c, "created"), count(c, "updated"), count(c, "unchanged"),
+                    count(e, "created"), count(e, "existing"), count(e, "missing"));
+        });
+    }
+
+    private static long count(Record row, String column) {
+        return row == null ? 0 : row.get(column).asLong();
+    }
+
     private <T> T inWriteTransaction(TransactionCallback<T> work) {
         lock.lock();
         try (var session = driver.session()) {
