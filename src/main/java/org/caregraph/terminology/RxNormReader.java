@@ -52,7 +52,8 @@ final class RxNormReader implements TerminologyReader {
         TerminologyFiles.lines(file, (n, line) -> {
             String[] f = line.split("\\|", -1);
             // every field ends with '|', so a well-formed line splits into 18 fields and an empty 19th
-            String problem = f.length != 19 || !f[18].isEmpty() ? "expected 18 '|'-terminated fields, found " + (f.length - 1)
+            int fields = f[f.length - 1].isEmpty() ? f.length - 1 : f.length;
+            String problem = f.length != 19 || fields != 18 ? "expected 18 '|'-terminated fields, found " + fields
                     : f[0].isEmpty() || !f[0].chars().allMatch(Character::isDigit) ? "RXCUI is not a number: " + f[0]
                     : f[14].isBlank() ? "STR is empty" : null;
             if (problem != null) {
