@@ -123,6 +123,14 @@ class TerminologyLoadTest extends GraphTest {
         assertThat(again.badLines()).isEqualTo(2);
         assertThat(single("MATCH (k:Concept {key: $k}) RETURN k.synonyms AS s", "k", SCT + "9100001").get("s"))
                 .isEqualTo(List.of("Zorbitis", "Zorbitis of the knee"));
+
+        // data imported after the terminology with yet another wording: the preferred term stays, the wording is kept
+        Path later = dir.resolve("later.json");
+        Files.writeString(later, Files.readString(data).replace("term-c1", "term-c2")
+                .replace("Zorbitis of the knee", "Knee zorbitis"));
+        assertThat(importPaths(later).failed()).isZero();
+        assertThat(single("MATCH (k:Concept {key: $k}) RETURN k.display AS d, k.synonyms AS s", "k", SCT + "9100001"))
+                .isEqualTo(Map.of("d", "Zorbic disorder", "s", List.of("Zorbitis", "Zorbitis of the knee", "Knee zorbitis")));
     }
 
     @Test
