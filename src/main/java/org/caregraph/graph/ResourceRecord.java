@@ -90,6 +90,11 @@ public record ResourceRecord(
      * names tens of thousands of targets, and each relationship costs the transaction far more than its bytes here.
      */
     public int weight() {
-        return json.length() + 1000 * (refs.size() + codes.size() + identifiers.size());
+        int w = json.length() + 1000 * (refs.size() + codes.size() + identifiers.size());
+        if (nlp != null) {
+            w += 1000 * nlp.mentions().size();
+            for (ResourceRecord d : nlp.derived()) w += d.weight();
+        }
+        return w;
     }
 }
