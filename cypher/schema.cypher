@@ -9,4 +9,6 @@ CREATE CONSTRAINT version_key IF NOT EXISTS FOR (n:Version) REQUIRE n.key IS UNI
 CREATE INDEX resource_journey_dirty IF NOT EXISTS FOR (n:Resource) ON (n.journeyDirty);
 CREATE INDEX concept_code IF NOT EXISTS FOR (n:Concept) ON (n.code);
 CREATE INDEX concept_system IF NOT EXISTS FOR (n:Concept) ON (n.system);
+// the resources NLP derived from a note, found again when the note changes (write-mentions)
+CREATE INDEX resource_nlp_note IF NOT EXISTS FOR (n:Resource) ON (n.nlpNote);
 CALL db.awaitIndexes(300);

@@ -3,8 +3,9 @@
 // codingPaths, codingKeys, codingDisplays, encounter}].
 // A row whose content hash equals the stored one is skipped: re-importing the same data changes nothing. For a new or
 // changed resource the prior version is kept (a deletion's tombstone too: writing a deleted resource re-creates it)
-// and the relationships derived from the old content are dropped; steps
-// 2-4 (write-references, write-codes, write-identifiers) rebuild them from the new content, in the same transaction.
+// and the relationships derived from the old content are dropped (NLP mentions and the analyzer version too); steps
+// 2-5 (write-references, write-codes, write-identifiers, write-mentions) rebuild them from the new content, in the
+// same transaction.
 // The few facts analytics read (gender, period end, status, numeric values with their codes, the codings as written,
 // the encounter named) are set beside the JSON; a null removes a stale one.
 CYPHER replan=skip
@@ -19,7 +20,7 @@ CALL (n) {
 }
 CALL (n) {
   MATCH (n)-[old]->()
-  WHERE old.path IS NOT NULL OR type(old) = 'IDENTIFIED_BY'
+  WHERE old.path IS NOT NULL OR type(old) IN ['IDENTIFIED_BY', 'MENTIONS']
   DELETE old
 }
 SET n:$(r.type),
@@ -30,5 +31,5 @@ SET n:$(r.type),
     n.encounter = r.encounter,
     n.versionId = coalesce(n.versionId, 0) + 1,
     n.lastUpdated = toString(datetime.transaction())
-REMOVE n.placeholder, n.deleted
+REMOVE n.placeholder, n.deleted, n.nlpVersion
 RETURN n.key AS key

@@ -9,6 +9,7 @@ import org.caregraph.ingest.ErrorReport;
 import org.caregraph.ingest.ImportInput;
 import org.caregraph.ingest.ImportProgress;
 import org.caregraph.ingest.Importer;
+import org.caregraph.nlp.NoteEnricher;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,6 +37,9 @@ public class ImportCommand implements Callable<Integer> {
     @Option(names = "--validate-only", description = "Read, validate and map everything and write the error report; store nothing.")
     boolean validateOnly;
 
+    @Option(names = "--no-nlp", description = "Do not analyze notes (same as caregraph.nlp.enabled=false).")
+    boolean noNlp;
+
     @Option(names = "--progress-ms", description = "Milliseconds between progress lines (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     long progressMs;
 
@@ -51,11 +55,14 @@ public class ImportCommand implements Callable<Integer> {
         }
         Files.deleteIfExists(errorFile);
         System.err.printf("Importing %d file(s)...%n", inputs.size());
-        try (ConfigurableApplicationContext ctx = graph.startQuiet("--caregraph.import.batch-size=" + batchSize);
+        try (ConfigurableApplicationContext ctx = graph.startQuiet("--caregraph.import.batch-size=" + batchSize,
+                "--caregraph.nlp.enabled=" + !noNlp);
              ErrorReport errors = new ErrorReport(errorFile)) {
             ConsoleProgress progress = new ConsoleProgress(System.err, progressMs);
             ImportProgress done = ctx.getBean(Importer.class).run(inputs, errors, progress, validateOnly);
             progress.done();
+            NoteEnricher nlp = ctx.getBean(NoteEnricher.class);
+            if (nlp.analyzer().isPresent()) System.out.println(NlpCommand.describe(nlp.stats()));
             if (validateOnly) {
                 System.out.printf("Validated %,d resources from %d file(s) in %.1f s; %,d rejected%s; nothing stored%n",
                         done.imported(), inputs.size(), done.seconds(), done.failed(),

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.TransactionCallback;
@@ -72,8 +73,13 @@ public class GraphWriter {
      * @return the tombstone's version; empty when there was nothing to delete (unknown, placeholder, already deleted)
      */
     public Optional<Long> delete(String key) {
-        return inWriteTransaction(tx -> tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).list()
-                .stream().findFirst().map(r -> r.get("versionId").asLong()));
+        return inWriteTransaction(tx -> {
+            Optional<Long> version = tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).list()
+                    .stream().findFirst().map(r -> r.get("versionId").asLong());
+            // a deleted note no longer mentions anything: what NLP derived from it goes with it
+            if (version.isPresent()) writeAnalyses(tx, List.of(analysisRow(key, null, List.of(), List.of())));
+            return version;
+        });
     }
 
     /** What a terminology batch changed: concepts created, updated, unchanged; IS_A edges created, already there, skipped. */
@@ -112,7 +118,8 @@ public class GraphWriter {
         }
     }
 
-    private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> batch) {
+    private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> given) {
+        List<ResourceRecord> batch = withDerived(given);
         List<Map<String, Object>> nodes = new ArrayList<>(batch.size());
         for (ResourceRecord r : batch) nodes.add(r.nodeParameters());
         Set<String> changed = new HashSet<>();
@@ -172,7 +179,65 @@ public class GraphWriter {
             List<String> keys = identRows.stream().map(m -> (String) m.get("key")).toList();
             tx.run(Cypher.query("adopt-placeholders"), Values.parameters("keys", keys)).consume();
         }
+        writeMentions(tx, latest.values());
+        if (batch.size() > given.size()) changed.retainAll(given.stream().map(ResourceRecord::key).collect(Collectors.toSet()));
         return new WriteResult(changed);
+    }
+
+    /** The batch with each note's derived resources after it: they are written, and go, with their note. */
+    private static List<ResourceRecord> withDerived(List<ResourceRecord> batch) {
+        if (batch.stream().allMatch(r -> r.nlp() == null || r.nlp().derived().isEmpty())) return batch;
+        List<ResourceRecord> all = new ArrayList<>();
+        for (ResourceRecord r : batch) {
+            all.add(r);
+            if (r.nlp() != null) all.addAll(r.nlp().derived());
+        }
+        return all;
+    }
+
+    /**
+     * Write path step 5, for new or changed notes that were analyzed: their mentions, analyzer version and derived
+     * resources (write-mentions.cypher); derived resources the new analysis no longer yields are deleted like a FHIR
+     * delete (delete-resource.cypher), in the same transaction. The old mentions went in step 1 with the old content.
+     */
+    private static void writeMentions(TransactionContext tx, Iterable<ResourceRecord> changed) {
+        Map<String, Map<String, Object>> concepts = new LinkedHashMap<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ResourceRecord r : changed) {
+            if (r.nlp() == null) continue;
+            for (ResourceRecord.Code c : r.nlp().concepts()) {
+                Map<String, Object> m = new HashMap<>();
+                m.put("key", c.key());
+                m.put("system", c.system());
+                m.put("code", c.code());
+                m.put("display", c.display());
+                concepts.putIfAbsent(c.key(), m);
+            }
+            rows.add(analysisRow(r.key(), r.nlp().version(), r.nlp().mentions(),
+                    r.nlp().derived().stream().map(ResourceRecord::key).toList()));
+        }
+        if (rows.isEmpty()) return;
+        if (!concepts.isEmpty()) {
+            tx.run(Cypher.query("write-codes"), Values.parameters("concepts", List.copyOf(concepts.values()), "rows", List.of())).consume();
+        }
+        writeAnalyses(tx, rows);
+    }
+
+    private static Map<String, Object> analysisRow(String key, String version, List<Map<String, Object>> mentions,
+                                                   List<String> derived) {
+        Map<String, Object> row = new HashMap<>();
+        row.put("key", key);
+        row.put("version", version);
+        row.put("mentions", mentions);
+        row.put("derived", derived);
+        return row;
+    }
+
+    private static void writeAnalyses(TransactionContext tx, List<Map<String, Object>> rows) {
+        List<String> stale = new ArrayList<>();
+        tx.run(Cypher.query("write-mentions"), Values.parameters("rows", rows))
+                .forEachRemaining(rec -> stale.addAll(rec.get("stale").asList(v -> v.asString())));
+        for (String key : stale) tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).consume();
     }
 
     /** Conditional references resolved against identifiers already stored (a real resource wins over a placeholder). */

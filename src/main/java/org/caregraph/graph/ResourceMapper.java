@@ -38,6 +38,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -63,10 +64,12 @@ public class ResourceMapper {
     private final FhirContext fhir;
     private final ObjectMapper json = new ObjectMapper();
     private final Set<String> resourceTypes;
+    private final ObjectProvider<RecordEnricher> enricher;
 
-    public ResourceMapper(FhirContext fhir) {
+    public ResourceMapper(FhirContext fhir, ObjectProvider<RecordEnricher> enricher) {
         this.fhir = fhir;
         this.resourceTypes = Set.copyOf(fhir.getResourceTypes());
+        this.enricher = enricher;
     }
 
     /**
@@ -85,6 +88,8 @@ public class ResourceMapper {
         if (!ID.matcher(id).matches()) {
             throw new InvalidResourceException("invalid", "invalid id '" + id + "' (FHIR ids are [A-Za-z0-9-.]{1,64})", type + ".id");
         }
+        RecordEnricher enrich = enricher.getIfAvailable();
+        if (enrich != null) enrich.strip(resource);
         rewriteUrnReferences(resource, type, urnLookup);
         String text;
         try {
@@ -107,8 +112,9 @@ public class ResourceMapper {
         // the encounter an event belongs to, for journeys: the first literal reference named ENCOUNTER
         refs.stream().filter(r -> r.rel().equals("ENCOUNTER") && "Encounter".equals(r.type()) && r.ident() == null)
                 .findFirst().ifPresent(r -> facts.put("encounter", r.key()));
-        return new ResourceRecord(type + "/" + id, type, id, text, hash(text), time(resource), derived.patient,
+        ResourceRecord record = new ResourceRecord(type + "/" + id, type, id, text, hash(text), time(resource), derived.patient,
                 refs, codes, identifiers(resource, type), facts);
+        return enrich == null ? record : enrich.enrich(resource, record, this);
     }
 
     private static void rewriteUrnReferences(JsonNode node, String path, Function<String, String> urnLookup) {

@@ -14,10 +14,42 @@ import java.util.Map;
  * @param patient     key of the patient this resource is about, when it names one (drives the encounter chain)
  * @param identifiers {@code Type|system|value} keys of the resource's business identifiers
  * @param facts       the few scalar facts analytics filter on, as node properties (see {@link #FACTS})
+ * @param nlp         what NLP found in a note (a {@link RecordEnricher} sets it), written with it; null otherwise
  */
 public record ResourceRecord(
         String key, String type, String id, String json, String hash, String time, String patient,
-        List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts) {
+        List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts, Analysis nlp) {
+
+    public ResourceRecord(String key, String type, String id, String json, String hash, String time, String patient,
+                          List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts) {
+        this(key, type, id, json, hash, time, patient, refs, codes, identifiers, facts, null);
+    }
+
+    /**
+     * The analysis of a note, as write-mentions.cypher takes it.
+     *
+     * @param version  the analyzer's version, stored on the note as {@code nlpVersion}; null when the analysis failed or
+     *                 could not read all the text (the note is then found again by {@code caregraph nlp rerun})
+     * @param mentions {@code {concept: Concept key, props: MENTIONS relationship properties}}
+     * @param concepts the Concepts the mentions point to, created when missing
+     * @param derived  resources derived from the note (Condition, Observation...), written in the note's transaction;
+     *                 earlier derived resources of the note that are not among them are deleted
+     * @param error    why the analysis failed or is incomplete, for the import's error report; null when it did not
+     */
+    public record Analysis(String version, List<Map<String, Object>> mentions, List<Code> concepts,
+                           List<ResourceRecord> derived, String error) {
+        public Analysis {
+            mentions = List.copyOf(mentions);
+            concepts = List.copyOf(concepts);
+            derived = List.copyOf(derived);
+        }
+    }
+
+    /** This record with {@code json} (the note with its analysis added) and {@code nlp}; the hash follows the json. */
+    public ResourceRecord withAnalysis(String json, Analysis nlp) {
+        return new ResourceRecord(key, type, id, json, ResourceMapper.hash(json), time, patient, refs, codes, identifiers,
+                facts, nlp);
+    }
 
     /**
      * Node properties projected from the JSON for cohorts and journeys, always all written (null removes a stale one):
@@ -58,6 +90,11 @@ public record ResourceRecord(
      * names tens of thousands of targets, and each relationship costs the transaction far more than its bytes here.
      */
     public int weight() {
-        return json.length() + 1000 * (refs.size() + codes.size() + identifiers.size());
+        int w = json.length() + 1000 * (refs.size() + codes.size() + identifiers.size());
+        if (nlp != null) {
+            w += 1000 * nlp.mentions().size();
+            for (ResourceRecord d : nlp.derived()) w += d.weight();
+        }
+        return w;
     }
 }

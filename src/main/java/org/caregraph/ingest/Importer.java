@@ -74,6 +74,12 @@ public class Importer {
                         c.failed++;
                         continue;
                     }
+                    ResourceRecord.Analysis nlp = m.record.nlp();
+                    if (nlp != null && nlp.error() != null) {
+                        // the note itself is stored; only its analysis is missing (caregraph nlp rerun retries it)
+                        errors.add(m.raw.file(), m.raw.line(), m.record.type(), m.record.id(), "processing",
+                                "stored without NLP mentions: " + nlp.error(), null);
+                    }
                     if (validateOnly) {
                         c.unchanged++;
                         continue;

@@ -1,0 +1,10 @@
+// caregraph nlp rerun: the stored notes (DocumentReferences, DiagnosticReports with a presentedForm) to analyze again,
+// in key order, one page after the key $after ('' for the first page): those whose nlpVersion differs from $version
+// (never analyzed, analyzed with another lexicon, or failed), or all of them when $all. $limit: page size.
+MATCH (n:Resource)
+WHERE (n:DocumentReference OR (n:DiagnosticReport AND n.json CONTAINS '"presentedForm"'))
+  AND n.placeholder IS NULL AND n.deleted IS NULL AND n.key > $after
+  AND ($all OR n.nlpVersion IS NULL OR n.nlpVersion <> $version)
+RETURN n.key AS key, n.json AS json
+ORDER BY n.key
+LIMIT $limit
