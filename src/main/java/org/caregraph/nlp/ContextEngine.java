@@ -82,15 +82,17 @@ public final class ContextEngine {
 
     /**
      * Assertions for several mentions of one sentence, each given as a token range [from, to) of {@code tokens}: the
-     * rules are matched once for the sentence, then each mention is judged without the triggers inside itself.
+     * rules are matched once for the sentence. Words inside a mention belong to that entity and trigger nothing, for it
+     * or for the others: "reports" in "reports of violence in the environment" does not end the scope of the
+     * "history of" before it.
      */
     public List<Assertion> assessTokens(List<Token> tokens, List<int[]> targets) {
-        List<Match> all = match(tokens);
+        List<Match> matches = match(tokens).stream()
+                .filter(m -> targets.stream().noneMatch(t -> m.from() < t[1] && t[0] < m.to())).toList();
         List<Assertion> out = new ArrayList<>(targets.size());
         for (int[] target : targets) {
             int targetFrom = target[0];
             int targetTo = target[1];
-            List<Match> matches = all.stream().filter(m -> m.to() <= targetFrom || m.from() >= targetTo).toList();
             Set<Category> found = EnumSet.noneOf(Category.class);
             List<String> triggers = new ArrayList<>();
             for (Category category : Category.values()) {

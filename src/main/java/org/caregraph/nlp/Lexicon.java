@@ -116,7 +116,7 @@ public final class Lexicon {
         private final ClinicalTokenizer tokenizer;
         private final Node root = new Node();
         private final TreeSet<String> content = new TreeSet<>();
-        /** Normalized display (tag stripped) → the concept terms with that display: where curated terms point. */
+        /** Normalized display or synonym (tag stripped) → the concept terms so named: where curated terms point. */
         private final Map<String, List<Term>> byDisplay = new HashMap<>();
         private int size;
 
@@ -140,7 +140,7 @@ public final class Lexicon {
         }
 
         /**
-         * A curated term naming the concepts whose display (semantic tag stripped) is {@code target}; when no concept
+         * A curated term naming the concepts whose display (semantic tag stripped) or synonym is {@code target}; when no concept
          * added so far has that display, the term names only its category. Call after the concepts are added.
          */
         public Builder addCurated(String surface, boolean abbreviation, Category category, String type, String target) {
@@ -174,7 +174,9 @@ public final class Lexicon {
             List<String> words = tokenizer.tokenize(withoutTag(surface)).stream().map(Token::lower).toList();
             if (words.isEmpty()) return;
             String joined = String.join(" ", words);
-            if (joined.length() < 3 || TOO_GENERIC.contains(joined) || !joined.chars().anyMatch(Character::isLetter)) return;
+            // short words are mostly something else; an abbreviation is matched only in capitals, so "MI" may stay
+            if ((joined.length() < 3 && term.kind() != Kind.ABBREVIATION) || TOO_GENERIC.contains(joined)
+                    || joined.chars().noneMatch(Character::isLetter)) return;
             Term t = new Term(term.key(), term.system(), term.code(), term.display(), term.category(), term.type(),
                     term.kind(), words);
             Node node = root;
@@ -185,7 +187,7 @@ public final class Lexicon {
             node.terms.sort(Comparator.comparingInt((Term x) -> x.kind().ordinal()));
             size++;
             content.add(joined + "\t" + t.key() + "\t" + t.category() + "\t" + t.type() + "\t" + t.kind() + "\t" + t.display());
-            if (t.key() != null && t.kind() == Kind.DISPLAY) {
+            if (t.key() != null && (t.kind() == Kind.DISPLAY || t.kind() == Kind.SYNONYM)) {
                 byDisplay.computeIfAbsent(String.join(" ", words.stream().map(Lexicon::fold).toList()), k -> new ArrayList<>()).add(t);
             }
         }

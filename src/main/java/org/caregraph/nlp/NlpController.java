@@ -14,6 +14,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -48,11 +50,11 @@ class NlpController {
             type = request.getContentType() == null ? MediaType.TEXT_PLAIN : MediaType.parseMediaType(request.getContentType());
             charset = type.getCharset() == null ? StandardCharsets.UTF_8 : type.getCharset();
         } catch (IllegalArgumentException e) { // also an unknown charset
-            return error("UNSUPPORTED_CONTENT_TYPE", "Content-Type must be text/plain or application/json");
+            return unsupported();
         }
         boolean isJson = MediaType.APPLICATION_JSON.isCompatibleWith(type);
         if (!isJson && !MediaType.TEXT_PLAIN.isCompatibleWith(type)) {
-            return error("UNSUPPORTED_CONTENT_TYPE", "Content-Type must be text/plain or application/json");
+            return unsupported();
         }
         byte[] body;
         try (InputStream in = request.getInputStream()) {
@@ -80,6 +82,12 @@ class NlpController {
             return error("EMPTY_TEXT", "the text is empty");
         }
         return ResponseEntity.ok(new NlpResult(analyzer.version(), analyzer.analyze(text)));
+    }
+
+    /** Spring refuses a Content-Type it cannot parse (an unknown charset) before the handler runs. */
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<NlpError> unsupported() {
+        return error("UNSUPPORTED_CONTENT_TYPE", "Content-Type must be text/plain or application/json");
     }
 
     private static ResponseEntity<NlpError> error(String code, String message) {

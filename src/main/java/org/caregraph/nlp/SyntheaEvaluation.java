@@ -1,7 +1,6 @@
 package org.caregraph.nlp;
 
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +24,8 @@ public final class SyntheaEvaluation {
 
     static final class Counts {
         long tp, fp, fn;
+        /** Where the false positives were: the section of the mention that predicted them. */
+        final Map<String, Long> fpSections = new java.util.TreeMap<>();
 
         Map<String, Object> toMap() {
             double p = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
@@ -36,6 +37,7 @@ public final class SyntheaEvaluation {
             m.put("precision", round(p));
             m.put("recall", round(r));
             m.put("f1", round(p + r == 0 ? 0 : 2 * p * r / (p + r)));
+            if (!fpSections.isEmpty()) m.put("falsePositivesBySection", fpSections);
             return m;
         }
     }
@@ -95,24 +97,32 @@ public final class SyntheaEvaluation {
         return out;
     }
 
-    /** The best-scoring concepts of each mention of {@code category} that passes {@code filter}. */
-    private static Set<String> predicted(List<Mention> mentions, Category category, Predicate<Mention> filter) {
-        Set<String> keys = new HashSet<>();
+    /**
+     * The best-scoring concepts of each mention of {@code category} that passes {@code filter}, each with the section
+     * of its first mention.
+     */
+    private static Map<String, String> predicted(List<Mention> mentions, Category category, Predicate<Mention> filter) {
+        Map<String, String> keys = new LinkedHashMap<>();
         for (Mention m : mentions) {
             if (m.category() != category || !filter.test(m) || m.concepts().isEmpty()) continue;
             double best = m.concepts().getFirst().score();
-            m.concepts().stream().filter(c -> c.score() == best).forEach(c -> keys.add(c.key()));
+            m.concepts().stream().filter(c -> c.score() == best)
+                    .forEach(c -> keys.putIfAbsent(c.key(), m.section() == null ? "none" : m.section()));
         }
         return keys;
     }
 
-    private static void score(Counts c, Set<String> gold, Set<String> predicted) {
-        for (String k : predicted) {
-            if (gold.contains(k)) c.tp++;
-            else c.fp++;
+    private static void score(Counts c, Set<String> gold, Map<String, String> predicted) {
+        for (var k : predicted.entrySet()) {
+            if (gold.contains(k.getKey())) {
+                c.tp++;
+            } else {
+                c.fp++;
+                c.fpSections.merge(k.getValue(), 1L, Long::sum);
+            }
         }
         for (String k : gold) {
-            if (!predicted.contains(k)) c.fn++;
+            if (!predicted.containsKey(k)) c.fn++;
         }
     }
 
