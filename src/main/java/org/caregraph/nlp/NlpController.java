@@ -14,8 +14,6 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.HttpMediaTypeNotSupportedException;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -23,7 +21,8 @@ import org.springframework.web.bind.annotation.RestController;
  * NLP alone, for apps that want the entities of a text without storing anything: {@code POST /nlp} with the text as
  * text/plain, or as JSON {@code {"text": "..."}}, answers {@code {version, entities}}. The body is read up to
  * {@code caregraph.nlp.max-bytes} and no further, so a huge body costs neither memory nor time; empty, oversize or
- * unreadable input is a 400 with an error code. The text may hold PHI: it is never logged or echoed.
+ * unreadable input is a 400 with an error code. (A Content-Type that cannot be parsed, or names an unknown charset, is
+ * refused by Spring MVC before any controller is chosen: 415.) The text may hold PHI: it is never logged or echoed.
  */
 @RestController
 class NlpController {
@@ -44,14 +43,9 @@ class NlpController {
 
     @PostMapping(path = "/nlp", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> analyze(HttpServletRequest request) throws IOException {
-        MediaType type;
-        Charset charset;
-        try {
-            type = request.getContentType() == null ? MediaType.TEXT_PLAIN : MediaType.parseMediaType(request.getContentType());
-            charset = type.getCharset() == null ? StandardCharsets.UTF_8 : type.getCharset();
-        } catch (IllegalArgumentException e) { // also an unknown charset
-            return unsupported();
-        }
+        // Spring MVC has already parsed the Content-Type (an unparseable one or an unknown charset never gets here)
+        MediaType type = request.getContentType() == null ? MediaType.TEXT_PLAIN : MediaType.parseMediaType(request.getContentType());
+        Charset charset = type.getCharset() == null ? StandardCharsets.UTF_8 : type.getCharset();
         boolean isJson = MediaType.APPLICATION_JSON.isCompatibleWith(type);
         if (!isJson && !MediaType.TEXT_PLAIN.isCompatibleWith(type)) {
             return unsupported();
@@ -84,9 +78,7 @@ class NlpController {
         return ResponseEntity.ok(new NlpResult(analyzer.version(), analyzer.analyze(text)));
     }
 
-    /** Spring refuses a Content-Type it cannot parse (an unknown charset) before the handler runs. */
-    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
-    ResponseEntity<NlpError> unsupported() {
+    private static ResponseEntity<NlpError> unsupported() {
         return error("UNSUPPORTED_CONTENT_TYPE", "Content-Type must be text/plain or application/json");
     }
 
