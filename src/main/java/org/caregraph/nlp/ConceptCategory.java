@@ -45,7 +45,7 @@ final class ConceptCategory {
         if (path.equals("Condition.code")) return Category.MEDICAL_CONDITION;
         if (path.startsWith("MedicationRequest.medication") || path.startsWith("MedicationStatement.medication")
                 || path.startsWith("MedicationAdministration.medication") || path.startsWith("MedicationDispense.medication")
-                || path.equals("Medication.code")) {
+                || path.equals("Medication.code") || path.equals("Immunization.vaccineCode")) { // a vaccine is a drug
             return Category.MEDICATION;
         }
         // tests and procedures; a care plan and its activities are treatments too

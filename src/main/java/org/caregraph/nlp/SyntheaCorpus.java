@@ -24,8 +24,8 @@ import org.caregraph.graph.ResourceRecord;
 
 /**
  * Synthea transaction Bundles read as the import would store them (each resource through {@link ResourceMapper}): the
- * notes (DocumentReference, base64 text/plain), the Conditions and medications (MedicationRequest; Synthea records an
- * implant or injection given on the spot as a MedicationAdministration instead) of each note's encounter, and
+ * notes (DocumentReference, base64 text/plain), the Conditions and medications (MedicationRequest; a drug given on the
+ * spot, which Synthea records as a MedicationAdministration; a vaccine given, an Immunization) of each note's encounter, and
  * the codings that would become Concept nodes, with the paths they are coded under. For the evaluation and the
  * benchmark; no database.
  */
@@ -117,6 +117,8 @@ public final class SyntheaCorpus {
             switch (record.type()) {
                 case "Condition" -> codes(record, "Condition.code", conditions.computeIfAbsent(encounter, x -> new LinkedHashSet<>()));
                 case "MedicationRequest", "MedicationAdministration" -> codes(record, record.type() + ".medication",
+                        medications.computeIfAbsent(encounter, x -> new LinkedHashSet<>()));
+                case "Immunization" -> codes(record, "Immunization.vaccineCode",
                         medications.computeIfAbsent(encounter, x -> new LinkedHashSet<>()));
                 case "DocumentReference" -> {
                     String text = text(resource);

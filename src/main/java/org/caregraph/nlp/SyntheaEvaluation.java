@@ -11,8 +11,8 @@ import org.caregraph.nlp.Mention.Category;
 
 /**
  * How much of what a note's encounter carries in structured form the pipeline recovers from the note's text.
- * Gold: the concept keys of the Conditions (Condition.code) and medications (MedicationRequest, and the
- * MedicationAdministration Synthea writes for a drug given on the spot) whose encounter is the note's. Predicted: the
+ * Gold: the concept keys of the Conditions (Condition.code) and medications (MedicationRequest; the
+ * MedicationAdministration Synthea writes for a drug given on the spot; Immunization) whose encounter is the note's. Predicted: the
  * concept keys of the note's MEDICAL_CONDITION and MEDICATION mentions that pass a filter, each mention counting its
  * best-scoring linked concepts; a mention linked to no concept predicts nothing and is counted apart. Recovered = the
  * same key in both sets of the same note (micro-averaged over notes). Three filters are scored, each narrower:
