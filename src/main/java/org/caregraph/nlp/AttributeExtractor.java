@@ -17,6 +17,19 @@ import org.caregraph.nlp.Mention.Category;
  */
 final class AttributeExtractor {
 
+    /**
+     * Latin shorthand written plain or dotted: "bid", "b.i.d.", "b.i.d" — a final dot only after a dotted form, so the
+     * period that ends "... PO BID." stays the sentence's.
+     */
+    private static String dotted(String... abbreviations) {
+        StringBuilder alternatives = new StringBuilder();
+        for (String a : abbreviations) {
+            if (!alternatives.isEmpty()) alternatives.append('|');
+            alternatives.append(String.join("\\.", a.split("")) + "\\.?|" + a);
+        }
+        return alternatives.toString();
+    }
+
     private static final String NUMBER = "\\d+(?:[.,]\\d+)?";
     private static final String FORMS = "tablets?|tabs?|capsules?|caps?|puffs?|drops?|sprays?|patch(?:es)?|"
             + "lozenges?|suppositor(?:y|ies)|vials?|ampoules?|pens?|inhalers?|injections?|solution|suspension|syrup|"
@@ -26,15 +39,15 @@ final class AttributeExtractor {
     private static final Pattern DOSAGE = Pattern.compile("(?i)\\b(?:" + NUMBER + "|one|two|three|four|half|1/2)\\s*(?:"
             + FORMS + "|units?)\\b");
     private static final Pattern FORM = Pattern.compile("(?i)\\b(?:" + FORMS + ")\\b");
-    private static final Pattern ROUTE = Pattern.compile("(?i)(?<![\\p{L}])(?:oral(?:ly)?|by mouth|p\\.?o\\.?|"
-            + "intravenous(?:ly)?|iv|intramuscular(?:ly)?|im|subcutaneous(?:ly)?|sub-?q|s\\.?c\\.?|sq|topical(?:ly)?|"
-            + "inhal(?:ed|ation)|sublingual(?:ly)?|s\\.?l\\.?|transdermal(?:ly)?|intranasal(?:ly)?|nasal|rectal(?:ly)?|"
-            + "p\\.?r\\.?|ophthalmic|otic|vaginal(?:ly)?|injectable)(?![\\p{L}])");
+    private static final Pattern ROUTE = Pattern.compile("(?i)(?<![\\p{L}])(?:oral(?:ly)?|by mouth|" + dotted("po") + "|"
+            + "intravenous(?:ly)?|iv|intramuscular(?:ly)?|im|subcutaneous(?:ly)?|sub-?q|" + dotted("sc") + "|sq|topical(?:ly)?|"
+            + "inhal(?:ed|ation)|sublingual(?:ly)?|" + dotted("sl") + "|transdermal(?:ly)?|intranasal(?:ly)?|nasal|rectal(?:ly)?|"
+            + dotted("pr") + "|ophthalmic|otic|vaginal(?:ly)?|injectable)(?![\\p{L}])");
     private static final Pattern FREQUENCY = Pattern.compile("(?i)(?<![\\p{L}])(?:(?:once|twice|three times|four times)"
             + "\\s+(?:a |per |)(?:day|daily|week|weekly)|once daily|daily|nightly|weekly|monthly|every other day|"
             + "every (?:morning|evening|night|day)|every\\s+\\d+(?:\\s*(?:-|to)\\s*\\d+)?\\s*(?:hours?|hrs?|h|days?|weeks?)|"
-            + "at bedtime|as needed|q\\.?\\s?\\d+\\s?(?:h|hr|hrs|hours?)\\.?|q\\.?d\\.?|q\\.?h\\.?s\\.?|q\\.?a\\.?m\\.?|"
-            + "q\\.?p\\.?m\\.?|b\\.?i\\.?d\\.?|t\\.?i\\.?d\\.?|q\\.?i\\.?d\\.?|p\\.?r\\.?n\\.?)(?![\\p{L}])");
+            + "at bedtime|as needed|q\\.?\\s?\\d+\\s?(?:h|hr|hrs|hours?)|" + dotted("qd", "qhs", "qam", "qpm", "bid", "tid", "qid", "prn")
+            + ")(?![\\p{L}])");
     private static final Pattern DURATION = Pattern.compile("(?i)\\b(?:for|x|×)\\s*(?:" + NUMBER
             + "|one|two|three|four|five|six|seven|ten|fourteen)\\s*(?:days?|weeks?|wks?|months?|mos?)\\b");
     /** A test's value right after its name, maybe after a linking word; the unit when one follows. */

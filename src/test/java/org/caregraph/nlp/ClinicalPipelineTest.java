@@ -9,6 +9,7 @@ import org.caregraph.nlp.Mention.Category;
 import org.caregraph.nlp.Mention.Certainty;
 import org.caregraph.nlp.Mention.Experiencer;
 import org.caregraph.nlp.Mention.Temporality;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /** The pipeline without Spring, over a hand-built lexicon, on hand-written clinical text with exact expectations. */
@@ -134,12 +135,20 @@ class ClinicalPipelineTest {
         assertThat(cont.score()).isEqualTo(1.0);
         int at = text.indexOf("lisinopril 10");
         assertThat(cont.attributes()).extracting(Attribute::type, Attribute::text).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("STRENGTH", "10 mg"),
-                org.assertj.core.groups.Tuple.tuple("ROUTE_OR_MODE", "oral"),
-                org.assertj.core.groups.Tuple.tuple("FORM", "tablet"),
-                org.assertj.core.groups.Tuple.tuple("DOSAGE", "1 tablet"),
-                org.assertj.core.groups.Tuple.tuple("FREQUENCY", "twice a day"));
+                Tuple.tuple("STRENGTH", "10 mg"),
+                Tuple.tuple("ROUTE_OR_MODE", "oral"),
+                Tuple.tuple("FORM", "tablet"),
+                Tuple.tuple("DOSAGE", "1 tablet"),
+                Tuple.tuple("FREQUENCY", "twice a day"));
         assertThat(cont.attributes().getFirst().begin()).isEqualTo(at + "lisinopril ".length());
+        // shorthand, plain or dotted; the period ending the sentence is not part of "BID"
+        assertThat(only(PIPELINE.analyze("Metformin 500 mg PO BID."), "Metformin").attributes())
+                .extracting(Attribute::type, Attribute::text).containsExactly(
+                        Tuple.tuple("STRENGTH", "500 mg"),
+                        Tuple.tuple("ROUTE_OR_MODE", "PO"),
+                        Tuple.tuple("FREQUENCY", "BID"));
+        assertThat(only(PIPELINE.analyze("aspirin 81 mg p.o. q.d. x 14 days"), "aspirin").attributes())
+                .extracting(Attribute::text).containsExactly("81 mg", "p.o.", "q.d.", "x 14 days");
     }
 
     @Test
