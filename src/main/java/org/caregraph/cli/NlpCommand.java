@@ -2,23 +2,31 @@ package org.caregraph.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.caregraph.nlp.ClinicalPipeline;
 import org.caregraph.nlp.ContextEngine;
 import org.caregraph.nlp.NegexEvaluation;
+import org.caregraph.nlp.NlpBenchmark;
 import org.caregraph.nlp.NoteEnricher;
 import org.caregraph.nlp.NoteRerun;
+import org.caregraph.nlp.SyntheaCorpus;
+import org.caregraph.nlp.SyntheaEvaluation;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Clinical NLP tools: eval-negex is plain Java (no Spring context or database); rerun works on a graph. */
-@Command(name = "nlp", mixinStandardHelpOptions = true, description = "Clinical NLP: assertion (ConText/NegEx) tools, re-running NLP over stored notes.",
-        subcommands = {NlpCommand.EvalNegex.class, NlpCommand.Rerun.class})
+/** Clinical NLP tools: the evaluations and the benchmark are plain Java (no Spring context or database); rerun works on a graph. */
+@Command(name = "nlp", mixinStandardHelpOptions = true,
+        description = "Clinical NLP: evaluations of the assertion engine and the pipeline, the pipeline's benchmark, re-running NLP over stored notes.",
+        subcommands = {NlpCommand.EvalNegex.class, NlpCommand.EvalSynthea.class, NlpCommand.Bench.class, NlpCommand.Rerun.class})
 public class NlpCommand implements Runnable {
 
     @Override
@@ -80,8 +88,78 @@ public class NlpCommand implements Runnable {
                 return 2;
             }
             NegexEvaluation.Result result = new NegexEvaluation(ContextEngine.standard()).evaluate(file);
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.toMap()));
+            print(result.toMap());
             return 0;
         }
+    }
+
+    /** A command over a folder of Synthea Bundles: checks the folder, reads the corpus, hands it on. */
+    abstract static class SyntheaCommand implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "folder of Synthea FHIR transaction Bundles (*.json)")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isDirectory(dir) || notes() < 0) {
+                System.err.println("need a folder of Bundles (and counts of at least 1): " + dir);
+                return 2;
+            }
+            print(run(SyntheaCorpus.read(dir, notes())));
+            return 0;
+        }
+
+        /** How many notes to read (0 = all). */
+        abstract int notes();
+
+        abstract Object run(SyntheaCorpus corpus) throws Exception;
+    }
+
+    @Command(name = "eval-synthea", mixinStandardHelpOptions = true,
+            description = "Recovery of each note's encounter conditions and medications from the note text (Synthea Bundles); "
+                    + "lexicon from the Bundles' codings plus the curated list; prints JSON (micro P/R/F1).")
+    static class EvalSynthea extends SyntheaCommand {
+        @Option(names = "--notes", description = "stop reading Bundles once this many notes are read (default: all)")
+        int notes;
+
+        @Override
+        int notes() {
+            return notes;
+        }
+
+        @Override
+        Object run(SyntheaCorpus corpus) {
+            return SyntheaEvaluation.evaluate(corpus, ClinicalPipeline.of(corpus.lexicon()));
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Pipeline throughput over Synthea notes (median of runs after a warm-up), against sentence "
+                    + "splitting + tokenizing alone; prints JSON.")
+    static class Bench extends SyntheaCommand {
+        @Option(names = "--notes", defaultValue = "2000", description = "notes to read (default ${DEFAULT-VALUE})")
+        int notes;
+
+        @Option(names = "--runs", defaultValue = "5", description = "timed runs (default ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--threads", defaultValue = "1", description = "analyzing threads (default ${DEFAULT-VALUE})")
+        int threads;
+
+        @Override
+        int notes() {
+            return notes < 1 || runs < 1 || threads < 1 ? -1 : notes;
+        }
+
+        @Override
+        Object run(SyntheaCorpus corpus) throws Exception {
+            List<String> texts = corpus.notes().stream().limit(notes).map(SyntheaCorpus.Note::text).toList();
+            Map<String, Object> result = new LinkedHashMap<>(NlpBenchmark.run(texts, ClinicalPipeline.of(corpus.lexicon()), runs, threads));
+            result.put("lexiconFromBundles", corpus.files());
+            return result;
+        }
+    }
+
+    private static void print(Object result) throws Exception {
+        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
     }
 }

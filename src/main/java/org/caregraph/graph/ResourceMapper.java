@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseExtension;
@@ -39,6 +40,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -64,9 +66,19 @@ public class ResourceMapper {
     private final FhirContext fhir;
     private final ObjectMapper json = new ObjectMapper();
     private final Set<String> resourceTypes;
-    private final ObjectProvider<RecordEnricher> enricher;
+    private final Supplier<RecordEnricher> enricher;
 
+    @Autowired
     public ResourceMapper(FhirContext fhir, ObjectProvider<RecordEnricher> enricher) {
+        this(fhir, (Supplier<RecordEnricher>) enricher::getIfAvailable);
+    }
+
+    /** A mapper that derives the graph only, without enrichment (NLP): for plain-Java tools. */
+    public ResourceMapper(FhirContext fhir) {
+        this(fhir, (Supplier<RecordEnricher>) () -> null);
+    }
+
+    private ResourceMapper(FhirContext fhir, Supplier<RecordEnricher> enricher) {
         this.fhir = fhir;
         this.resourceTypes = Set.copyOf(fhir.getResourceTypes());
         this.enricher = enricher;
@@ -88,7 +100,7 @@ public class ResourceMapper {
         if (!ID.matcher(id).matches()) {
             throw new InvalidResourceException("invalid", "invalid id '" + id + "' (FHIR ids are [A-Za-z0-9-.]{1,64})", type + ".id");
         }
-        RecordEnricher enrich = enricher.getIfAvailable();
+        RecordEnricher enrich = enricher.get();
         if (enrich != null) enrich.strip(resource);
         rewriteUrnReferences(resource, type, urnLookup);
         String text;

@@ -3,7 +3,9 @@ package org.caregraph.nlp;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import opennlp.tools.util.Span;
@@ -24,12 +26,22 @@ public final class ContextEngine {
 
     private final ClinicalTokenizer tokenizer;
     private final SentenceSplitter splitter;
-    private final List<Rule> rules;
+    /** The rules by the first word they can match: most tokens start no rule at all. */
+    private final Map<String, List<Rule>> byFirstWord = new HashMap<>();
+    private final List<Rule> anyFirstWord = new ArrayList<>();
 
     public ContextEngine(ClinicalTokenizer tokenizer, SentenceSplitter splitter, ContextRules rules) {
         this.tokenizer = tokenizer;
         this.splitter = splitter;
-        this.rules = List.copyOf(rules.rules());
+        for (Rule rule : rules.rules()) {
+            Element first = rule.pattern().getFirst();
+            if (first.optional()) {
+                anyFirstWord.add(rule);
+            } else {
+                first.alternatives().stream().map(List::getFirst).distinct()
+                        .forEach(w -> byFirstWord.computeIfAbsent(w, k -> new ArrayList<>()).add(rule));
+            }
+        }
     }
 
     /** An engine with the shipped rules. */
@@ -65,19 +77,36 @@ public final class ContextEngine {
         if (targetFrom < 0) {
             return new Assertion(EnumSet.noneOf(Category.class), List.of());
         }
-        List<Match> matches = match(tokens, targetFrom, targetTo);
-        Set<Category> found = EnumSet.noneOf(Category.class);
-        List<String> triggers = new ArrayList<>();
-        for (Category category : Category.values()) {
-            List<Match> kept = resolve(matches, category);
-            for (Match m : kept) {
-                if (isModifier(m.rule().direction()) && inScope(m, kept, tokens.size(), targetFrom, targetTo)) {
-                    found.add(category);
-                    triggers.add(m.rule().literal());
+        return assessTokens(tokens, List.of(new int[] {targetFrom, targetTo})).getFirst();
+    }
+
+    /**
+     * Assertions for several mentions of one sentence, each given as a token range [from, to) of {@code tokens}: the
+     * rules are matched once for the sentence. Words inside a mention belong to that entity and trigger nothing, for it
+     * or for the others: "reports" in "reports of violence in the environment" does not end the scope of the
+     * "history of" before it.
+     */
+    public List<Assertion> assessTokens(List<Token> tokens, List<int[]> targets) {
+        List<Match> matches = match(tokens).stream()
+                .filter(m -> targets.stream().noneMatch(t -> m.from() < t[1] && t[0] < m.to())).toList();
+        List<Assertion> out = new ArrayList<>(targets.size());
+        for (int[] target : targets) {
+            int targetFrom = target[0];
+            int targetTo = target[1];
+            Set<Category> found = EnumSet.noneOf(Category.class);
+            List<String> triggers = new ArrayList<>();
+            for (Category category : Category.values()) {
+                List<Match> kept = resolve(matches, category);
+                for (Match m : kept) {
+                    if (isModifier(m.rule().direction()) && inScope(m, kept, tokens.size(), targetFrom, targetTo)) {
+                        found.add(category);
+                        triggers.add(m.rule().literal());
+                    }
                 }
             }
+            out.add(new Assertion(found, triggers));
         }
-        return new Assertion(found, triggers);
+        return out;
     }
 
     private record Match(Rule rule, int from, int to) {
@@ -94,18 +123,23 @@ public final class ContextEngine {
         return d == Direction.FORWARD || d == Direction.BACKWARD || d == Direction.BIDIRECTIONAL;
     }
 
-    /** Every rule's longest match at every token, except matches that overlap the target itself. */
-    private List<Match> match(List<Token> tokens, int targetFrom, int targetTo) {
+    /** Every rule's longest match at every token; only rules whose first word is the token's are tried there. */
+    private List<Match> match(List<Token> tokens) {
         List<Match> matches = new ArrayList<>();
-        for (Rule rule : rules) {
-            for (int i = 0; i < tokens.size(); i++) {
-                int end = longest(rule.pattern(), 0, tokens, i);
-                if (end > i && (end <= targetFrom || i >= targetTo)) {
-                    matches.add(new Match(rule, i, end));
-                }
-            }
+        for (int i = 0; i < tokens.size(); i++) {
+            matchAt(tokens, i, byFirstWord.getOrDefault(tokens.get(i).lower(), List.of()), matches);
+            matchAt(tokens, i, anyFirstWord, matches);
         }
         return matches;
+    }
+
+    private static void matchAt(List<Token> tokens, int i, List<Rule> candidates, List<Match> matches) {
+        for (Rule rule : candidates) {
+            int end = longest(rule.pattern(), 0, tokens, i);
+            if (end > i) {
+                matches.add(new Match(rule, i, end));
+            }
+        }
     }
 
     /** Token index after the longest match of pattern[element..] at token {@code at}; -1 when none. */

@@ -1,0 +1,132 @@
+package org.caregraph.nlp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.caregraph.GraphTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST /nlp} over real HTTP, with the lexicon the application builds from the graph's Concept nodes: concepts
+ * imported here (a Condition's and a MedicationRequest's codes) are found in text once imported, and bad input is a
+ * 400 with an error code.
+ */
+class NlpEndpointTest extends GraphTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> post(String contentType, byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/nlp"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) b.header("Content-Type", contentType);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String contentType, String body) throws Exception {
+        return post(contentType, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A Bundle with one patient, a Condition and a MedicationRequest coded with names no other test uses. */
+    private Path bundle(String suffix) throws Exception {
+        String p = "nlp-p-" + suffix;
+        String json = """
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                 {"fullUrl":"urn:uuid:%1$s","resource":{"resourceType":"Patient","id":"%1$s"},"request":{"method":"PUT","url":"Patient/%1$s"}},
+                 {"resource":{"resourceType":"Condition","id":"%1$s-c","subject":{"reference":"urn:uuid:%1$s"},
+                   "code":{"coding":[{"system":"http://snomed.info/sct","code":"%2$s1","display":"Zebra%2$s fever (disorder)"}]}},
+                  "request":{"method":"PUT","url":"Condition/%1$s-c"}},
+                 {"resource":{"resourceType":"MedicationRequest","id":"%1$s-m","status":"active","intent":"order",
+                   "subject":{"reference":"urn:uuid:%1$s"},
+                   "medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"%2$s2","display":"zebramycin%2$s 250 MG Oral Tablet"}]}},
+                  "request":{"method":"PUT","url":"MedicationRequest/%1$s-m"}}]}
+                """.formatted(p, suffix);
+        Path dir = Files.createTempDirectory("nlp-bundle");
+        Files.writeString(dir.resolve("bundle.json"), json);
+        return dir;
+    }
+
+    @Test
+    void conceptsOfTheGraphAreFoundInText() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8).replace("-", "");
+        importPaths(bundle(suffix));
+        String text = "No zebra" + suffix + " fever today. Mother had Zebra" + suffix + " fever.\n"
+                + "Start zebramycin" + suffix + " 250 mg oral tablet twice daily. HTN is controlled.";
+        // the lexicon is rebuilt at most every caregraph.nlp.lexicon-check (10 s) after a write
+        JsonNode body = null;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = post("text/plain; charset=UTF-8", text);
+            assertThat(r.statusCode()).isEqualTo(200);
+            body = JSON.readTree(r.body());
+            if (body.get("entities").size() >= 3) break;
+            Thread.sleep(500);
+        }
+        assertThat(body.get("version").asText()).isNotBlank();
+        JsonNode e = body.get("entities");
+        assertThat(e.size()).isEqualTo(4);
+
+        JsonNode negated = e.get(0);
+        assertThat(negated.get("text").asText()).isEqualTo("zebra" + suffix + " fever");
+        assertThat(negated.get("begin").asInt()).isEqualTo(3);
+        assertThat(negated.get("category").asText()).isEqualTo("MEDICAL_CONDITION");
+        assertThat(negated.get("type").asText()).isEqualTo("DX_NAME");
+        assertThat(negated.get("negated").asBoolean()).isTrue();
+        assertThat(negated.at("/concepts/0/key").asText()).isEqualTo("http://snomed.info/sct|" + suffix + "1");
+        assertThat(negated.get("score").asDouble()).isEqualTo(1.0);
+
+        JsonNode family = e.get(1);
+        assertThat(family.get("negated").asBoolean()).isFalse();
+        assertThat(family.get("experiencer").asText()).isEqualTo("FAMILY");
+
+        JsonNode drug = e.get(2);
+        assertThat(drug.get("text").asText()).isEqualTo("zebramycin" + suffix + " 250 mg oral tablet");
+        assertThat(drug.get("type").asText()).isEqualTo("GENERIC_NAME");
+        assertThat(drug.at("/concepts/0/key").asText()).isEqualTo("http://www.nlm.nih.gov/research/umls/rxnorm|" + suffix + "2");
+        assertThat(drug.get("attributes").findValuesAsText("type"))
+                .containsExactly("STRENGTH", "ROUTE_OR_MODE", "FORM", "FREQUENCY");
+
+        JsonNode htn = e.get(3); // the curated abbreviation; no hypertension concept need be loaded
+        assertThat(htn.get("text").asText()).isEqualTo("HTN");
+        assertThat(htn.get("category").asText()).isEqualTo("MEDICAL_CONDITION");
+
+        // the same text as JSON gives the same answer
+        HttpResponse<String> asJson = post("application/json", JSON.writeValueAsString(java.util.Map.of("text", text)));
+        assertThat(asJson.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(asJson.body())).isEqualTo(body);
+    }
+
+    @Test
+    void badInputIs400WithACode() throws Exception {
+        assertError(post("text/plain", "   \n "), "EMPTY_TEXT");
+        assertError(post("application/json", "{\"text\": \"\"}"), "EMPTY_TEXT");
+        assertError(post("application/json", "{\"text\": "), "BAD_JSON");
+        assertError(post("application/json", "[\"text\"]"), "BAD_JSON");
+        assertError(post("application/json", "{\"text\": \"HTN\", \"extra\": 1}"), "BAD_JSON");
+        assertError(post("application/json", "{\"text\": 42}"), "BAD_JSON");
+        assertError(post("application/xml", "<text>HTN</text>"), "UNSUPPORTED_CONTENT_TYPE");
+        // a Content-Type Spring MVC cannot parse is refused before any controller: its own 415, never a 500
+        assertThat(post("text", "HTN").statusCode()).isEqualTo(415);
+        assertThat(post("text/plain; charset=x-no-such", "HTN").statusCode()).isEqualTo(415);
+        // over caregraph.nlp.max-bytes (2 MiB): refused without being analyzed; just under it is analyzed
+        byte[] big = "HTN. ".repeat((2 << 20) / 5 + 1).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertError(post("text/plain", big), "TEXT_TOO_LONG");
+        HttpResponse<String> under = post("text/plain", "HTN. ".repeat(10_000));
+        assertThat(under.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(under.body()).get("entities").size()).isEqualTo(10_000);
+    }
+
+    private static void assertError(HttpResponse<String> r, String code) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(JSON.readTree(r.body()).get("code").asText()).isEqualTo(code);
+    }
+}
