@@ -202,6 +202,12 @@ class BulkExportTest extends GraphTest {
         assertThat(http.get("/fhir/$export?_outputFormat=text/csv", "Prefer", ASYNC).statusCode()).isEqualTo(400);
         assertThat(http.get("/fhir/Patient/$export?_type=Patient,Nonsense", "Prefer", ASYNC).statusCode()).isEqualTo(400);
         assertThat(http.get("/fhir/$export?_since=last-week", "Prefer", ASYNC).statusCode()).isEqualTo(400);
+        // outside the Patient compartment, and parameters not offered: errors unless the client is lenient
+        assertThat(http.get("/fhir/Patient/$export?_type=Practitioner", "Prefer", ASYNC).statusCode()).isEqualTo(400);
+        assertThat(http.get("/fhir/$export?_typeFilter=Observation%3Fstatus%3Dfinal", "Prefer", ASYNC).statusCode()).isEqualTo(400);
+        HttpResponse<String> lenient = http.get("/fhir/Patient/$export?_type=Practitioner", "Prefer", ASYNC + ", handling=lenient");
+        assertThat(lenient.statusCode()).isEqualTo(202);
+        http.call("DELETE", lenient.headers().firstValue("Content-Location").orElseThrow(), null);
         for (String method : List.of("GET", "DELETE")) {
             HttpResponse<String> unknown = http.call(method, "/export/no-such-job", null);
             assertThat(unknown.statusCode()).as(method).isEqualTo(404);

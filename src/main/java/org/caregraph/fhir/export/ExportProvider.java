@@ -33,6 +33,8 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 @Component
 public class ExportProvider {
     static final Set<String> FORMATS = Set.of("application/fhir+ndjson", "application/ndjson", "ndjson");
+    /** Bulk Data kick-off parameters this server does not implement. */
+    static final List<String> UNSUPPORTED = List.of("_elements", "patient", "_typeFilter", "includeAssociatedData");
 
     private final FhirContext fhir;
     private final GraphReader reader;
@@ -77,6 +79,13 @@ public class ExportProvider {
         if (prefer == null || !prefer.toLowerCase().contains("respond-async")) {
             throw new InvalidRequestException("$export runs asynchronously: send the header 'Prefer: respond-async'");
         }
+        // the spec's answer to what a server does not offer: an error, unless the client asked for leniency
+        boolean lenient = prefer.toLowerCase().contains("handling=lenient");
+        for (String unsupported : UNSUPPORTED) {
+            if (!lenient && request.getParameters().containsKey(unsupported)) {
+                throw new InvalidRequestException(unsupported + " is not supported by this server (send Prefer: handling=lenient to ignore it)");
+            }
+        }
         for (StringType outputFormat : param(request, "_outputFormat")) {
             // an unencoded '+' in a query string arrives as a space
             String format = outputFormat.getValue().strip().replace(' ', '+');
@@ -95,9 +104,15 @@ public class ExportProvider {
                     .asList(v -> v.asString())).stream().findFirst()
                     .orElseThrow(() -> new ResourceNotFoundException(new IdType("Group", group.getIdPart())));
         }
-        // a patient's compartment holds only some types; a requested type outside it has nothing to export
+        // a patient's compartment holds only some types: asking for another at Patient or Group level is an error
         List<String> candidates = new ArrayList<>(requested != null ? requested : fhir.getResourceTypes());
-        if (level != ExportJobs.Level.SYSTEM) candidates.retainAll(compartment.types());
+        if (level != ExportJobs.Level.SYSTEM) {
+            List<String> outside = candidates.stream().filter(t -> !compartment.types().contains(t)).toList();
+            if (requested != null && !outside.isEmpty() && !lenient) {
+                throw new InvalidRequestException("_type: " + String.join(", ", outside) + " not in the Patient compartment");
+            }
+            candidates.removeAll(outside);
+        }
         record Present(List<String> types, String now) {
         }
         Present present = reader.list("export-types", Map.of("types", candidates),
