@@ -45,11 +45,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * Bulk Data export jobs: each runs in the background, one at a time, streaming every requested type from the graph
- * (export-type.cypher, or export-compartment.cypher for Patient and Group level) through {@link GraphReader} into one
- * NDJSON file per type: the stored JSON as it is, with the server's meta.versionId and meta.lastUpdated, one resource
- * in memory at a time. A resource that cannot be written goes to an error file of OperationOutcomes instead.
- * A job is a directory under the export dir (job.json, the NDJSON files): it survives a restart (a job interrupted by
- * one is failed) and is deleted after the retention period, or when the client cancels it.
+ * (export-type.cypher; export-compartment.cypher or export-group.cypher at Patient and Group level) through
+ * {@link GraphReader} into one NDJSON file per type: the stored JSON as it is, with the server's meta.versionId and
+ * meta.lastUpdated, one resource in memory at a time. A resource that cannot be written goes to an error file of
+ * OperationOutcomes instead. A job is a directory under the export dir (job.json, the NDJSON files): it survives a
+ * restart (a job interrupted by one is failed) and is deleted after the retention period, or when the client
+ * cancels it.
  */
 @Component
 public class ExportJobs implements DisposableBean {
@@ -64,7 +65,7 @@ public class ExportJobs implements DisposableBean {
 
     /**
      * What a kick-off asked for, resolved: the types to export (present in the graph), the member patients of a Group
-     * (null: every patient, or no compartment at system level), _since, and the transactionTime (the database's clock
+     * (their keys; null at system and Patient level), _since, and the transactionTime (the database's clock
      * at kick-off; resources changed after it are left out).
      */
     public record Request(String url, String base, Level level, List<String> types, List<String> patients, String since,
@@ -230,14 +231,16 @@ public class ExportJobs implements DisposableBean {
         params.put("type", type);
         params.put("since", request.since());
         params.put("until", request.transactionTime());
-        boolean compartmentLevel = request.level() != Level.SYSTEM;
-        if (compartmentLevel) {
-            params.put("paths", compartment.paths());
-            params.put("patients", request.patients());
-        }
+        if (request.level() != Level.SYSTEM) params.put("paths", compartment.paths());
+        if (request.level() == Level.GROUP) params.put("patients", request.patients());
+        String query = switch (request.level()) {
+            case SYSTEM -> "export-type";
+            case PATIENT -> "export-compartment";
+            case GROUP -> "export-group";
+        };
         long writtenBefore = job.written;
         ErrorFile.Mark errorsMark = errors.mark();
-        return reader.run(Cypher.query(compartmentLevel ? "export-compartment" : "export-type"), params, timeout, result -> {
+        return reader.run(Cypher.query(query), params, timeout, result -> {
             job.written = writtenBefore;
             errors.rewind(errorsMark);
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
