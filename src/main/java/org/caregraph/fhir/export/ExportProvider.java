@@ -21,6 +21,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.StringType;
+import org.neo4j.driver.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
@@ -101,7 +102,7 @@ public class ExportProvider {
         List<String> patients = null;
         if (level == ExportJobs.Level.GROUP) {
             patients = reader.list("group-members", Map.of("key", "Group/" + group.getIdPart()), r -> r.get("members")
-                    .asList(v -> v.asString())).stream().findFirst()
+                    .asList(Value::asString)).stream().findFirst()
                     .orElseThrow(() -> new ResourceNotFoundException(new IdType("Group", group.getIdPart())));
         }
         // a patient's compartment holds only some types: asking for another at Patient or Group level is an error
@@ -116,7 +117,7 @@ public class ExportProvider {
         record Present(List<String> types, String now) {
         }
         Present present = reader.list("export-types", Map.of("types", candidates),
-                r -> new Present(r.get("types").asList(v -> v.asString()), r.get("now").asString())).getFirst();
+                r -> new Present(r.get("types").asList(Value::asString), r.get("now").asString())).getFirst();
 
         String base = ServletUriComponentsBuilder.fromContextPath(request.getServletRequest()).toUriString();
         ExportJobs.Job job = jobs.submit(new ExportJobs.Request(request.getCompleteUrl(), base, level, present.types(),
