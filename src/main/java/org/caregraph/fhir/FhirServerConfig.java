@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.util.List;
+import org.caregraph.fhir.export.ExportProvider;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
@@ -17,13 +18,15 @@ class FhirServerConfig {
 
     @Bean
     ServletRegistrationBean<RestfulServer> fhirServlet(FhirContext fhir, GraphReader reader, ResourceMapper mapper,
-                                                       GraphWriter writer) {
+                                                       GraphWriter writer, EverythingProvider everything,
+                                                       ExportProvider export) {
         RestfulServer server = new RestfulServer(fhir);
         List<GraphResourceProvider> providers = fhir.getResourceTypes().stream().sorted()
                 .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader, mapper, writer))
                 .toList();
         server.setResourceProviders(List.copyOf(providers));
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
+        server.registerProviders(everything, export);
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); the provider also keeps results for paging by page id, which nothing here uses yet
         FifoMemoryPagingProvider paging = new FifoMemoryPagingProvider(100);

@@ -1,0 +1,34 @@
+// Patient/[id]/$everything, one page: the patient, every resource in its Patient compartment (a relationship to it
+// whose path is one of the compartment's reference paths, $paths, from HAPI's R4 compartment definitions), and what
+// those reference directly (practitioners, organizations, locations, medications...) unless that is another patient
+// or in another patient's compartment. Placeholders and deleted resources are left out. Sorted by key and paged by
+// keyset: $after the last key of the previous page (null: the first page), $count the page size.
+// $key: the patient's key; $types: resource types to keep (null: all); $since: only resources last updated at or
+// after this instant (null: any).
+// Returns one row (none when the patient does not exist): total (after the filters), remaining (from $after on) and
+// page [{key, type, id, json, versionId, lastUpdated, mode}] with mode 'match' (compartment) or 'include'.
+MATCH (p:Resource:Patient {key: $key})
+WHERE p.placeholder IS NULL AND p.deleted IS NULL
+CALL (p) {
+  MATCH (p)<-[r]-(m:Resource)
+  WHERE r.path IN $paths AND m.placeholder IS NULL AND m.deleted IS NULL
+  RETURN collect(DISTINCT m) + p AS members
+}
+CALL (p, members) {
+  UNWIND members AS m
+  MATCH (m)-[r]->(t:Resource)
+  WHERE r.path IS NOT NULL AND NOT t:Patient AND t.placeholder IS NULL AND t.deleted IS NULL
+    AND NOT EXISTS { MATCH (t)-[o]->(q:Patient) WHERE q <> p AND o.path IN $paths }
+  RETURN collect(DISTINCT t) AS referenced
+}
+UNWIND [n IN members | {n: n, mode: 'match'}] + [n IN referenced WHERE NOT n IN members | {n: n, mode: 'include'}] AS row
+WITH p, row
+ORDER BY row.n.key
+// grouped by p: one row for an existing patient even when the filters leave nothing
+WITH p, collect(row) AS all
+WITH [row IN all WHERE ($types IS NULL OR row.n.resourceType IN $types)
+                   AND ($since IS NULL OR datetime(row.n.lastUpdated) >= datetime($since))] AS rows
+WITH rows, [row IN rows WHERE $after IS NULL OR row.n.key > $after] AS rest
+RETURN size(rows) AS total, size(rest) AS remaining,
+       [row IN rest[0..$count] | {key: row.n.key, type: row.n.resourceType, id: row.n.id, json: row.n.json,
+                                  versionId: row.n.versionId, lastUpdated: row.n.lastUpdated, mode: row.mode}] AS page

@@ -1,0 +1,64 @@
+package org.caregraph.fhir.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.caregraph.GraphTest;
+import org.caregraph.fhir.PatientCompartment;
+import org.caregraph.graph.GraphReader;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * Export jobs are files: a new instance (a restarted server) finds the finished ones with their outputs, fails one the
+ * stop interrupted, and deletes those past the retention period.
+ */
+class ExportJobsRestartTest extends GraphTest {
+    @Autowired private FhirContext fhir;
+    @Autowired private GraphReader reader;
+    @Autowired private PatientCompartment compartment;
+
+    private ExportJobs jobs(Path dir, Duration retention) {
+        return new ExportJobs(fhir, reader, compartment, dir, retention, Duration.ofMinutes(1));
+    }
+
+    @Test
+    void jobsSurviveARestartAndExpire() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "export-restart");
+        String id = "restart-" + System.nanoTime();
+        query("CREATE (:Resource:Patient {key: 'Patient/' + $id, id: $id, resourceType: 'Patient', versionId: 1, "
+                + "lastUpdated: toString(datetime()), json: '{\"resourceType\":\"Patient\",\"id\":\"' + $id + '\"}'})", "id", id);
+        ExportJobs first = jobs(dir, Duration.ofHours(24));
+        ExportJobs.Job done = first.submit(new ExportJobs.Request("http://x/fhir/$export?_type=Patient", "http://x",
+                ExportJobs.Level.SYSTEM, List.of("Patient"), null, null, Instant.now().plusSeconds(60).toString()));
+        for (int i = 0; i < 300 && done.status != ExportJobs.Status.COMPLETED; i++) Thread.sleep(100);
+        assertThat(done.status).isEqualTo(ExportJobs.Status.COMPLETED);
+        first.destroy();
+        // a job whose server stopped while it ran
+        Path interrupted = dir.resolve("interrupted");
+        Files.createDirectories(interrupted);
+        Files.writeString(interrupted.resolve("job.json"), "{\"id\":\"interrupted\",\"created\":\"" + Instant.now()
+                + "\",\"status\":\"RUNNING\",\"request\":{\"types\":[\"Patient\"]}}");
+
+        ExportJobs restarted = jobs(dir, Duration.ofHours(24));
+        ExportJobs.Job found = restarted.get(done.id).orElseThrow();
+        assertThat(found.status).isEqualTo(ExportJobs.Status.COMPLETED);
+        assertThat(found.outputs).singleElement().satisfies(o -> assertThat(o.type()).isEqualTo("Patient"));
+        Path file = restarted.file(found, "Patient.ndjson").orElseThrow();
+        assertThat(Files.readAllLines(file)).anyMatch(l -> l.contains("\"id\":\"" + id + "\""));
+        assertThat(restarted.get("interrupted").orElseThrow().status).isEqualTo(ExportJobs.Status.FAILED);
+        restarted.destroy();
+
+        ExportJobs later = jobs(dir, Duration.ZERO);
+        later.expire();
+        assertThat(later.get(done.id)).isEmpty();
+        assertThat(dir.resolve(done.id)).doesNotExist();
+        later.destroy();
+        query("MATCH (n:Patient {key: 'Patient/' + $id}) DELETE n", "id", id);
+    }
+}
