@@ -24,6 +24,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
 
 /**
  * Notes analyzed on import and on FHIR writes, with a keyword analyzer standing in for the pipeline: mentions in the
@@ -35,9 +36,11 @@ class NoteNlpTest extends GraphTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String D1_TEXT = "Assessment: hypertension. No chest pain. Started lisinopril. A1c 7.2 %. Family history of cough.";
 
+    /** The deterministic analyzer takes the real pipeline's place here: these tests are about the wiring, not NLP quality. */
     @TestConfiguration
     static class TestConfig {
         @Bean
+        @Primary
         KeywordAnalyzer keywordAnalyzer() {
             return new KeywordAnalyzer();
         }
