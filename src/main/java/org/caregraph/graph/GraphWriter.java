@@ -125,6 +125,7 @@ public class GraphWriter {
         Set<String> changed = new HashSet<>();
         tx.run(Cypher.query("write-resources"), Values.parameters("rows", nodes))
                 .forEachRemaining(rec -> changed.add(rec.get("key").asString()));
+        markAnalyzed(tx, given, changed);
         if (changed.isEmpty()) return new WriteResult(changed);
 
         // only what is new or changed gets its relationships rebuilt; the last row of a key wins
@@ -182,6 +183,20 @@ public class GraphWriter {
         writeMentions(tx, latest.values());
         if (batch.size() > given.size()) changed.retainAll(given.stream().map(ResourceRecord::key).collect(Collectors.toSet()));
         return new WriteResult(changed);
+    }
+
+    /**
+     * Notes analyzed again with the same findings are not rewritten (same content), but they are now analyzed with
+     * this analyzer version (nlp-version.cypher), so that a rerun does not pick them again.
+     */
+    private static void markAnalyzed(TransactionContext tx, List<ResourceRecord> batch, Set<String> changed) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ResourceRecord r : batch) {
+            if (r.nlp() != null && r.nlp().version() != null && !changed.contains(r.key())) {
+                rows.add(Map.of("key", r.key(), "version", r.nlp().version()));
+            }
+        }
+        if (!rows.isEmpty()) tx.run(Cypher.query("nlp-version"), Values.parameters("rows", rows)).consume();
     }
 
     /** The batch with each note's derived resources after it: they are written, and go, with their note. */

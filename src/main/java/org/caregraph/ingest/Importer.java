@@ -13,6 +13,8 @@ import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.ResourceRecord;
+import org.caregraph.nlp.NoteRerun;
+import org.springframework.beans.factory.ObjectProvider;
 import org.neo4j.driver.exceptions.ServiceUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,12 +36,14 @@ public class Importer {
     private final GraphWriter writer;
     private final int batchSize;
     private final int threads;
+    private final ObjectProvider<NoteRerun> notes;
 
-    public Importer(ResourceMapper mapper, GraphWriter writer,
+    public Importer(ResourceMapper mapper, GraphWriter writer, ObjectProvider<NoteRerun> notes,
                     @Value("${caregraph.import.batch-size:2000}") int batchSize,
                     @Value("${caregraph.import.threads:0}") int threads) {
         this.mapper = mapper;
         this.writer = writer;
+        this.notes = notes;
         this.batchSize = batchSize;
         this.threads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
@@ -96,6 +100,9 @@ public class Importer {
             flush(batch, errors, c);
             reader.join();
             if (!validateOnly) writer.linkJourneys();
+            // notes are analyzed as they are mapped, before later resources (their own bundle's Conditions) are
+            // written: once everything is in, the notes analyzed with an older lexicon are analyzed again
+            if (!validateOnly && c.written > 0) notes.ifAvailable(NoteRerun::catchUp);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("import interrupted", e);

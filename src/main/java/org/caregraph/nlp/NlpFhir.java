@@ -71,12 +71,14 @@ final class NlpFhir {
         return e == null ? null : e.name().toLowerCase(Locale.ROOT);
     }
 
-    /** One analysis extension per analyzed attachment: its path, the analyzer version, one entity per mention. */
-    static ObjectNode extension(String source, String version, Iterable<Mention> mentions) {
+    /**
+     * One analysis extension per analyzed attachment: its path and one entity per mention. The analyzer version is
+     * not in it (it is the node's nlpVersion): a new lexicon that finds the same makes no new version of the note.
+     */
+    static ObjectNode extension(String source, Iterable<Mention> mentions) {
         ObjectNode ext = JSON.createObjectNode().put("url", ANALYSIS);
         ArrayNode parts = ext.putArray("extension");
         value(parts, "source", "valueString", source);
-        value(parts, "version", "valueString", version);
         for (Mention m : mentions) {
             ArrayNode e = parts.addObject().put("url", "entity").putArray("extension");
             value(e, "text", "valueString", m.text());

@@ -53,6 +53,17 @@ public class NlpPipeline implements NoteAnalyzer {
         return current().version();
     }
 
+    /** Checks the graph's concepts now, whatever the time since the last check: after a bulk import, before a rerun. */
+    @Override
+    public void refresh() {
+        checking.lock();
+        try {
+            check(state);
+        } finally {
+            checking.unlock();
+        }
+    }
+
     /** The pipeline to use now, rebuilt first when the graph's concepts have changed (see class comment). */
     ClinicalPipeline current() {
         State s = state;
@@ -62,15 +73,20 @@ public class NlpPipeline implements NoteAnalyzer {
         try {
             s = state;
             if (s != null && !due(s)) return s.pipeline();
-            long generation = writer.generation(); // read before the counts: a write in between is seen next time
-            List<Long> counts = reader.list("nlp-lexicon-state", Map.of(), r -> List.of(r.get("concepts").asLong(),
-                    r.get("displays").asLong(), r.get("synonyms").asLong())).getFirst();
-            ClinicalPipeline pipeline = s != null && counts.equals(s.counts()) ? s.pipeline() : build();
-            state = new State(pipeline, generation, counts, System.nanoTime());
-            return pipeline;
+            return check(s);
         } finally {
             checking.unlock();
         }
+    }
+
+    /** Rebuilds the lexicon when the Concept counts differ from those {@code s} was built at; the caller holds the lock. */
+    private ClinicalPipeline check(State s) {
+        long generation = writer.generation(); // read before the counts: a write in between is seen next time
+        List<Long> counts = reader.list("nlp-lexicon-state", Map.of(), r -> List.of(r.get("concepts").asLong(),
+                r.get("displays").asLong(), r.get("synonyms").asLong())).getFirst();
+        ClinicalPipeline pipeline = s != null && counts.equals(s.counts()) ? s.pipeline() : build();
+        state = new State(pipeline, generation, counts, System.nanoTime());
+        return pipeline;
     }
 
     private boolean due(State s) {

@@ -16,4 +16,8 @@ public interface NoteAnalyzer {
      * lexicon can be found and re-run.
      */
     String version();
+
+    /** Brings the lexicon up to date with the stored concepts now (after a bulk import, before a re-run). */
+    default void refresh() {
+    }
 }

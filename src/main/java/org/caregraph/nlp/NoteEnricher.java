@@ -102,7 +102,7 @@ public class NoteEnricher implements RecordEnricher {
         for (NoteText.Source source : text.sources()) {
             List<Mention> found = analyzer.analyze(source.text());
             ArrayNode exts = note.get("extension") instanceof ArrayNode a ? a : note.putArray("extension");
-            exts.add(NlpFhir.extension(source.path(), version, found));
+            exts.add(NlpFhir.extension(source.path(), found));
             for (Mention m : found) {
                 Mention.ConceptMatch c = NlpFhir.concept(m);
                 concepts.putIfAbsent(c.key(), new ResourceRecord.Code(c.key(), c.system(), c.code(), c.display(), null));

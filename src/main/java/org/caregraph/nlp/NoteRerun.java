@@ -11,16 +11,20 @@ import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.ResourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
  * {@code caregraph nlp rerun}: analyzes stored notes again after the lexicon or rules changed — those whose
  * {@code nlpVersion} is not the analyzer's (or all) — a page at a time, each page mapped like any write (the note's
  * stored analysis extension is replaced) and written through the single writer. A note whose result is the same is
- * not rewritten (same content hash).
+ * not rewritten (same content hash: the extension holds the findings, not the analyzer version); only its
+ * {@code nlpVersion} moves on.
  */
 @Component
 public class NoteRerun {
+    private static final Logger log = LoggerFactory.getLogger(NoteRerun.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GraphReader reader;
@@ -39,10 +43,21 @@ public class NoteRerun {
     public record Progress(long read, long rewritten, long failed) {
     }
 
+    /**
+     * After a bulk import: analyzes again the notes analyzed with an older lexicon than the one the imported concepts
+     * now give (only those whose findings change are rewritten). Nothing when NLP is off.
+     */
+    public void catchUp() {
+        if (enricher.analyzer().isEmpty()) return;
+        Progress done = run(false, 500, p -> { });
+        log.info("NLP after import: {} notes analyzed again, {} with new findings, {} failed", done.read(), done.rewritten(), done.failed());
+    }
+
     /** @throws IllegalStateException when NLP is off (no analyzer, or caregraph.nlp.enabled=false) */
     public Progress run(boolean all, int pageSize, Consumer<Progress> progress) {
         NoteAnalyzer analyzer = enricher.analyzer()
                 .orElseThrow(() -> new IllegalStateException("NLP is off: no analyzer, or caregraph.nlp.enabled=false"));
+        analyzer.refresh();
         long read = 0;
         long rewritten = 0;
         long failed = 0;

@@ -54,6 +54,40 @@ class NlpEndpointTest extends GraphTest {
         return dir;
     }
 
+    /**
+     * The real pipeline on the import path: the note comes first in its bundle, so when it is mapped the graph does not
+     * know its Condition's concept yet; the import ends by analyzing such notes again, and the mention is there.
+     */
+    @Test
+    void aNoteImportedBeforeItsConceptsIsAnalyzedWithThemWhenTheImportEnds() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8).replace("-", "");
+        Path dir = bundle(suffix);
+        String text = "Assessment: zebra" + suffix + " fever. Family history of zebramycin" + suffix + " allergy.";
+        String note = """
+                {"fullUrl":"urn:uuid:nlp-d-%1$s","resource":{"resourceType":"DocumentReference","id":"nlp-d-%1$s","status":"current",
+                  "subject":{"reference":"urn:uuid:nlp-p-%1$s"},
+                  "content":[{"attachment":{"contentType":"text/plain","data":"%2$s"}}]},
+                 "request":{"method":"PUT","url":"DocumentReference/nlp-d-%1$s"}},
+                """.formatted(suffix, java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Path file = dir.resolve("bundle.json");
+        String json = Files.readString(file);
+        // the note before every other entry, so it is mapped first
+        Files.writeString(file, json.replace("\"entry\":[", "\"entry\":[" + note));
+        assertThat(Files.readString(file)).contains("DocumentReference");
+        assertThat(importPaths(dir).failed()).isZero();
+
+        var mentions = query("""
+                MATCH (:DocumentReference {id: $id})-[m:MENTIONS]->(k:Concept)
+                RETURN k.key AS concept, m.negated AS negated ORDER BY m.begin""", "id", "nlp-d-" + suffix);
+        assertThat(mentions).extracting(r -> r.get("concept").asString())
+                .contains("http://snomed.info/sct|" + suffix + "1");
+        assertThat(mentions.getFirst().get("negated").asBoolean()).isFalse();
+        // the affirmed condition is derived as a Condition linked back to the note
+        assertThat(single("""
+                MATCH (c:Condition {nlpNote: $key})-[:CODED]->(k:Concept {key: $concept}) RETURN count(c) AS n""",
+                "key", "DocumentReference/nlp-d-" + suffix, "concept", "http://snomed.info/sct|" + suffix + "1").get("n")).isEqualTo(1L);
+    }
+
     @Test
     void conceptsOfTheGraphAreFoundInText() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8).replace("-", "");
