@@ -31,7 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
         description = {"API latency benchmark over real HTTP on the graph (import PATH first if given; already stored "
                 + "resources are skipped). Each query runs --requests times after --warmup-seconds, cycling over patients "
                 + "sampled evenly from the graph; prints median and p95 in ms, and each median as a multiple of the "
-                + "baseline: patient(id) { id }, one indexed read through the same HTTP and GraphQL path."})
+                + "baseline: patient(id) { id }, one indexed read through the same HTTP and GraphQL path. The fhir suite also "
+                + "times three system-level Bulk $export runs (resources/s)."})
 public class ApiBenchCommand implements Callable<Integer> {
     @Mixin
     GraphOptions graph;
@@ -52,8 +53,12 @@ public class ApiBenchCommand implements Callable<Integer> {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    /** A benchmarked request: its name and the GraphQL body of its i-th run. */
-    private record Case(String name, IntFunction<Map<String, Object>> body) {
+    @Option(names = "--suite", split = ",", defaultValue = "graphql,fhir",
+            description = "Which queries: graphql, fhir or both (comma list).")
+    List<String> suites;
+
+    /** A benchmarked request: its name, its suite and the HTTP request of its i-th run. */
+    private record Case(String suite, String name, IntFunction<HttpRequest> request) {
     }
 
     @Override
@@ -75,33 +80,47 @@ public class ApiBenchCommand implements Callable<Integer> {
             }
             List<String> sample = new ArrayList<>();
             for (int i = 0; i < Math.min(patients, all.size()); i++) sample.add(all.get((int) ((long) i * all.size() / Math.min(patients, all.size()))));
-            String url = "http://127.0.0.1:" + ctx.getEnvironment().getProperty("local.server.port") + "/graphql";
+            String base = "http://127.0.0.1:" + ctx.getEnvironment().getProperty("local.server.port");
             Map<String, Object> condition = Map.of("system", inputs.get("system").asString(), "code", inputs.get("code").asString());
+            String conditionToken = condition.get("system") + "|" + condition.get("code");
+            String observationToken = inputs.get("observationSystem").asString() + "|" + inputs.get("observationCode").asString();
+            List<String> families = suites.contains("fhir") ? families(base, sample) : List.of();
             System.err.printf("graph: %,d patients, %.0f events each on average; most common condition %s (%s), %,d patients%n",
                     all.size(), inputs.get("meanEvents").asDouble(),
                     inputs.get("code").asString(), inputs.get("display").asString(), inputs.get("conditionPatients").asLong());
+            IntFunction<String> patient = i -> sample.get(i % sample.size());
 
-            List<Case> cases = List.of(
-                    new Case("baseline: patient(id) { id }", i -> gql("query($id: ID!) { patient(id: $id) { id } }", "id", sample.get(i % sample.size()))),
-                    new Case("full journey (all events, codes, encounters)", i -> gql("""
+            List<Case> cases = new ArrayList<>(List.of(
+                    graphql(base, "baseline: patient(id) { id }", i -> gql("query($id: ID!) { patient(id: $id) { id } }", "id", patient.apply(i))),
+                    graphql(base, "full journey (all events, codes, encounters)", i -> gql("""
                             query($id: ID!) { patient(id: $id) { name journey(first: 1000) { edges { node {
                               key type time display concepts { code display } encounter { id } } } } } }""",
-                            "id", sample.get(i % sample.size()))),
-                    new Case("encounters with their events", i -> gql("""
+                            "id", patient.apply(i))),
+                    graphql(base, "encounters with their events", i -> gql("""
                             query($id: ID!) { patient(id: $id) { encounters(first: 1000) { edges { node {
                               id time display events { key type display values { value unit } } } } } } }""",
-                            "id", sample.get(i % sample.size()))),
-                    new Case("pathways from the most common condition", i -> gql("""
+                            "id", patient.apply(i))),
+                    graphql(base, "pathways from the most common condition", i -> gql("""
                             query($start: [ConceptInput!]!) { pathways(start: $start, steps: 3, windowDays: 365, minSupport: 5) {
                               cohortSize nodes { id step patients concept { display } } links { source target patients medianDays }
                               sequences { patients concepts { code } } } }""", "start", List.of(condition))),
-                    new Case("similar patients, top 10", i -> gql("""
+                    graphql(base, "similar patients, top 10", i -> gql("""
                             query($id: ID!) { similarPatients(id: $id, k: 10) { score patient { id name }
-                              shared { weight concept { display } } } }""", "id", sample.get(i % sample.size()))),
-                    new Case("cohort count: condition AND female AND age 30-60", i -> gql("""
+                              shared { weight concept { display } } } }""", "id", patient.apply(i))),
+                    graphql(base, "cohort count: condition AND female AND age 30-60", i -> gql("""
                             query($c: ConceptInput!) { cohort(criteria: { and: [
                               { condition: { codes: [$c] } }, { gender: "female" }, { age: { min: 30, max: 60 } } ] }) { count } }""",
-                            "c", condition)));
+                            "c", condition)),
+                    fhir(base, "FHIR read Patient/{id}", i -> "Patient/" + patient.apply(i)),
+                    fhir(base, "FHIR Observation?patient=X&code=(most common)", i -> "Observation?patient=" + patient.apply(i)
+                            + "&code=" + enc(observationToken)),
+                    fhir(base, "FHIR Condition?code=(most common)&_count=50", i -> "Condition?code=" + enc(conditionToken) + "&_count=50"),
+                    fhir(base, "FHIR chain Observation?subject:Patient.name=F&code=", i -> "Observation?subject:Patient.name="
+                            + enc(families.get(i % families.size())) + "&code=" + enc(observationToken)),
+                    fhir(base, "FHIR Patient?_id=X&_revinclude=Encounter:subject", i -> "Patient?_id=" + patient.apply(i)
+                            + "&_revinclude=Encounter:subject"),
+                    fhir(base, "FHIR Patient/X/$everything (whole patient)", i -> "Patient/" + patient.apply(i) + "/$everything?_count=1000")));
+            cases.removeIf(c -> !suites.contains(c.suite()) && !c.name().startsWith("baseline"));
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("patients", all.size());
@@ -114,12 +133,12 @@ public class ApiBenchCommand implements Callable<Integer> {
             List<Map<String, Object>> results = new ArrayList<>();
             for (Case c : cases) {
                 long warmEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
-                for (int i = 0; System.nanoTime() < warmEnd; i++) post(url, c.body().apply(i));
+                for (int i = 0; System.nanoTime() < warmEnd; i++) send(c.request().apply(i));
                 double[] ms = new double[requests];
                 double dbBefore = dbSeconds(meters);
                 for (int i = 0; i < requests; i++) {
                     long start = System.nanoTime();
-                    post(url, c.body().apply(i));
+                    send(c.request().apply(i));
                     ms[i] = (System.nanoTime() - start) / 1e6;
                 }
                 double median = BenchMath.median(ms);
@@ -136,6 +155,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                         c.name(), median, BenchMath.percentile(ms, 95), median / baseline, dbMean);
             }
             report.put("results", results);
+            if (suites.contains("fhir")) report.put("export", export(base));
             report.put("cores", Runtime.getRuntime().availableProcessors());
             System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         }
@@ -147,20 +167,83 @@ public class ApiBenchCommand implements Callable<Integer> {
         return meters.find("caregraph.graph.reads").timers().stream().mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
     }
 
+    private static Case graphql(String base, String name, IntFunction<Map<String, Object>> body) {
+        return new Case("graphql", name, i -> HttpRequest.newBuilder(URI.create(base + "/graphql"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body.apply(i)))).build());
+    }
+
+    /** A FHIR GET of {@code path} (relative to /fhir/). */
+    private static Case fhir(String base, String name, IntFunction<String> path) {
+        return new Case("fhir", name, i -> HttpRequest.newBuilder(URI.create(base + "/fhir/" + path.apply(i)))
+                .header("Accept", "application/fhir+json").GET().build());
+    }
+
     private static Map<String, Object> gql(String query, Object... variables) {
         Map<String, Object> vars = new LinkedHashMap<>();
         for (int i = 0; i < variables.length; i += 2) vars.put((String) variables[i], variables[i + 1]);
         return Map.of("query", query, "variables", vars);
     }
 
-    /** Posts one request; an error in the answer stops the bench (a fast error is not a fast query). */
-    private void post(String url, Map<String, Object> body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
+    /** Sends one request; an error in the answer stops the bench (a fast error is not a fast query). */
+    private void send(HttpRequest request) throws Exception {
+        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
         JsonNode answer = JSON.readTree(r.body());
         if (r.statusCode() != 200 || (answer.has("errors") && !answer.get("errors").isEmpty())) {
             throw new IllegalStateException("request failed (" + r.statusCode() + "): " + r.body());
         }
+    }
+
+    /** The family names of the sampled patients (read over FHIR), for the chained search. */
+    private List<String> families(String base, List<String> sample) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String id : sample) {
+            JsonNode p = JSON.readTree(get(base + "/fhir/Patient/" + id).body());
+            String family = p.path("name").path(0).path("family").asText("");
+            if (!family.isEmpty()) out.add(family);
+        }
+        if (out.isEmpty()) throw new IllegalStateException("no sampled patient has a family name");
+        return out;
+    }
+
+    /**
+     * Bulk $export throughput: three system-level exports, each timed from kick-off to the completed manifest (polled
+     * every 50 ms); resources per second of the median run.
+     */
+    private Map<String, Object> export(String base) throws Exception {
+        double[] seconds = new double[3];
+        long resources = 0;
+        for (int run = 0; run < seconds.length; run++) {
+            long start = System.nanoTime();
+            HttpResponse<String> kick = http.send(HttpRequest.newBuilder(URI.create(base + "/fhir/$export"))
+                    .header("Accept", "application/fhir+json").header("Prefer", "respond-async").GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (kick.statusCode() != 202) throw new IllegalStateException("$export kick-off failed (" + kick.statusCode() + "): " + kick.body());
+            String status = kick.headers().firstValue("Content-Location").orElseThrow();
+            HttpResponse<String> poll;
+            while ((poll = get(status)).statusCode() == 202) Thread.sleep(50);
+            if (poll.statusCode() != 200) throw new IllegalStateException("$export failed (" + poll.statusCode() + "): " + poll.body());
+            seconds[run] = (System.nanoTime() - start) / 1e9;
+            resources = 0;
+            for (JsonNode out : JSON.readTree(poll.body()).path("output")) resources += out.path("count").asLong();
+            http.send(HttpRequest.newBuilder(URI.create(status)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        }
+        double median = BenchMath.median(seconds);
+        System.err.printf("%-50s %,d resources, median %.2f s: %,.0f resources/s%n", "FHIR system $export", resources, median, resources / median);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("resources", resources);
+        r.put("medianSeconds", round(median));
+        r.put("resourcesPerSecond", Math.round(resources / median));
+        return r;
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String enc(String value) {
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static double round(double v) {
