@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.caregraph.search.SearchIndexer;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseExtension;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -43,7 +44,8 @@ import org.springframework.stereotype.Component;
 /**
  * FHIR R4 resource (any type) → {@link ResourceRecord}: validates the structure with HAPI's strict parser, resolves
  * bundle-local references, and derives the graph's relationships (one per Reference element, typed by the element's
- * name), Concepts (one per Coding) and identifiers from HAPI's element definitions rather than a hand-picked list.
+ * name), Concepts (one per Coding) and identifiers from HAPI's element definitions rather than a hand-picked list,
+ * and the values of every standard search parameter of its type ({@link SearchIndexer}).
  * Thread-safe; HAPI parsers are not, so each call makes its own.
  */
 @Component
@@ -63,9 +65,11 @@ public class ResourceMapper {
     private final FhirContext fhir;
     private final ObjectMapper json = new ObjectMapper();
     private final Set<String> resourceTypes;
+    private final SearchIndexer search;
 
-    public ResourceMapper(FhirContext fhir) {
+    public ResourceMapper(FhirContext fhir, SearchIndexer search) {
         this.fhir = fhir;
+        this.search = search;
         this.resourceTypes = Set.copyOf(fhir.getResourceTypes());
     }
 
@@ -108,7 +112,7 @@ public class ResourceMapper {
         refs.stream().filter(r -> r.rel().equals("ENCOUNTER") && "Encounter".equals(r.type()) && r.ident() == null)
                 .findFirst().ifPresent(r -> facts.put("encounter", r.key()));
         return new ResourceRecord(type + "/" + id, type, id, text, hash(text), time(resource), derived.patient,
-                refs, codes, identifiers(resource, type), facts);
+                refs, codes, identifiers(resource, type), facts, search.values(parsed));
     }
 
     private static void rewriteUrnReferences(JsonNode node, String path, Function<String, String> urnLookup) {

@@ -14,10 +14,18 @@ import java.util.Map;
  * @param patient     key of the patient this resource is about, when it names one (drives the encounter chain)
  * @param identifiers {@code Type|system|value} keys of the resource's business identifiers
  * @param facts       the few scalar facts analytics filter on, as node properties (see {@link #FACTS})
+ * @param search      the values of the resource's search parameters, as node properties named {@code sp.*}
+ *                    ({@link org.caregraph.search.SearchIndexer}); the writer replaces all of them on every change
  */
 public record ResourceRecord(
         String key, String type, String id, String json, String hash, String time, String patient,
-        List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts) {
+        List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts, Map<String, Object> search) {
+
+    /** A record without search values (they are then none: every search property is removed). */
+    public ResourceRecord(String key, String type, String id, String json, String hash, String time, String patient,
+                          List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts) {
+        this(key, type, id, json, hash, time, patient, refs, codes, identifiers, facts, Map.of());
+    }
 
     /**
      * Node properties projected from the JSON for cohorts and journeys, always all written (null removes a stale one):
@@ -50,6 +58,7 @@ public record ResourceRecord(
         m.put("hash", hash);
         m.put("time", time);
         for (String f : FACTS) m.put(f, facts.get(f));
+        m.put("search", search);
         return m;
     }
 
