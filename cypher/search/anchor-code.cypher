@@ -2,7 +2,7 @@
 // through the Concept code index.
 MATCH (k:Concept)
 WHERE k.code IN $anchorCodes
-MATCH (k)<-[r:CODED]-(n)
-WHERE r.path IN $anchorPaths AND n.resourceType = $type
+MATCH (k)<-[r:CODED]-(n:$($type))
+WHERE r.path IN $anchorPaths
 WITH DISTINCT n
 WHERE n.placeholder IS NULL AND n.deleted IS NULL

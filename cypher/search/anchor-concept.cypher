@@ -3,7 +3,7 @@
 // Concept node.
 MATCH (k:Concept)
 WHERE k.key IN $anchorKeys
-MATCH (k)<-[r:CODED]-(n)
-WHERE r.path IN $anchorPaths AND n.resourceType = $type
+MATCH (k)<-[r:CODED]-(n:$($type))
+WHERE r.path IN $anchorPaths
 WITH DISTINCT n
 WHERE n.placeholder IS NULL AND n.deleted IS NULL

@@ -3,7 +3,7 @@
 // Patient X and walks its incoming references instead of scanning every Observation.
 MATCH (t:Resource)
 WHERE t.key IN $anchorKeys
-MATCH (t)<-[r]-(n)
-WHERE r.path IN $anchorPaths AND n.resourceType = $type
+MATCH (t)<-[r]-(n:$($type))
+WHERE r.path IN $anchorPaths
 WITH DISTINCT n
 WHERE n.placeholder IS NULL AND n.deleted IS NULL

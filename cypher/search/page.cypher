@@ -5,6 +5,7 @@
 // the first page): the page starts after it, so a page neither re-reads the pages before it nor shifts when
 // resources are written meanwhile. $skip (within the page boundary), $limit. Returns the resources with their cursor.
 WITH n, [s IN $sorts | coalesce(reduce(m = null, v IN CASE s.prop
+        WHEN 'none' THEN []
         WHEN '_id' THEN [n.id]
         WHEN '_lastUpdated' THEN [datetime(n.lastUpdated).epochMillis]
         ELSE coalesce(n[s.prop], []) END | CASE WHEN m IS NULL OR (v > m) = s.desc THEN v ELSE m END), s.missing)]

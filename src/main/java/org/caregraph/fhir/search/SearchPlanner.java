@@ -54,14 +54,23 @@ final class SearchPlanner {
         String anchor = "search/anchor-type";
         Map<String, Object> anchorParams = Map.of();
         int rank = Integer.MAX_VALUE;
+        /** The condition the start already enforces exactly (the last one added when it was chosen). */
+        Map<String, Object> started;
         boolean empty;
 
+        /** Starts at {@code fragment} if it is more selective than the start so far; it enforces the last condition. */
         void start(int rank, String fragment, Map<String, Object> p) {
             if (rank < this.rank) {
                 this.rank = rank;
                 anchor = fragment;
                 anchorParams = p;
+                started = conditions.getLast();
             }
+        }
+
+        /** The conditions left to filter on: the one the start enforces is not checked again on every candidate. */
+        List<Map<String, Object>> filters() {
+            return conditions.stream().filter(c -> c != started).toList();
         }
     }
 
@@ -81,7 +90,7 @@ final class SearchPlanner {
         List<Boolean> desc = new ArrayList<>();
         for (Map<String, Object> s : sorts) desc.add((Boolean) s.get("desc"));
         desc.add(false);
-        return new SearchPlan(type, b.anchor, b.anchorParams, List.copyOf(b.conditions), sorts, desc,
+        return new SearchPlan(type, b.anchor, b.anchorParams, b.filters(), sorts, desc,
                 includes(type, request, "_include", false, lenient), includes(type, request, "_revinclude", true, lenient),
                 countOnly || "accurate".equals(total), b.empty);
     }
@@ -90,7 +99,7 @@ final class SearchPlanner {
     SearchPlan referencing(String type, SearchParams.Param p, List<String> keys) {
         Builder b = new Builder();
         references(p, keys, List.of(), b);
-        return new SearchPlan(type, b.anchor, b.anchorParams, List.copyOf(b.conditions), sorts(type, List.of()),
+        return new SearchPlan(type, b.anchor, b.anchorParams, b.filters(), sorts(type, List.of()),
                 List.of(false, false, false, false), List.of(), List.of(), false, keys.isEmpty());
     }
 
