@@ -6,12 +6,15 @@ import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.History;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Offset;
+import ca.uhn.fhir.rest.annotation.RawParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
+import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Since;
 import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
@@ -21,9 +24,13 @@ import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.caregraph.fhir.search.GraphSearch;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
@@ -48,15 +55,17 @@ public class GraphResourceProvider implements IResourceProvider {
     private final GraphReader reader;
     private final ResourceMapper mapper;
     private final GraphWriter writer;
+    private final GraphSearch search;
 
     GraphResourceProvider(Class<? extends IBaseResource> type, FhirContext fhir, GraphReader reader,
-                          ResourceMapper mapper, GraphWriter writer) {
+                          ResourceMapper mapper, GraphWriter writer, GraphSearch search) {
         this.type = type;
         this.typeName = fhir.getResourceType(type);
         this.fhir = fhir;
         this.reader = reader;
         this.mapper = mapper;
         this.writer = writer;
+        this.search = search;
     }
 
     @Override
@@ -80,6 +89,18 @@ public class GraphResourceProvider implements IResourceProvider {
                 .orElseThrow(() -> notFound(id));
         if (stored.deleted()) throw gone(id);
         return parse(id.getIdPart(), stored);
+    }
+
+    /**
+     * {@code GET /fhir/[type]?...}: every parameter goes to {@link GraphSearch}, which knows the type's search
+     * parameters (HAPI would otherwise want each declared here); {@code Prefer: handling=lenient} ignores unknown ones.
+     */
+    @Search(allowUnknownParams = true)
+    public IBundleProvider search(@RawParam Map<String, List<String>> ignored, RequestDetails request) {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        request.getParameters().forEach((k, v) -> params.put(k, Arrays.asList(v)));
+        String prefer = request.getHeader("Prefer");
+        return search.search(typeName, params, prefer != null && prefer.replace(" ", "").contains("handling=lenient"));
     }
 
     @History
