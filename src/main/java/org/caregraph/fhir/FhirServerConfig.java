@@ -17,13 +17,15 @@ class FhirServerConfig {
 
     @Bean
     ServletRegistrationBean<RestfulServer> fhirServlet(FhirContext fhir, GraphReader reader, ResourceMapper mapper,
-                                                       GraphWriter writer) {
+                                                       GraphWriter writer, ResourceMatcher matcher) {
         RestfulServer server = new RestfulServer(fhir);
+        ConditionalInteractions conditional = new ConditionalInteractions(matcher);
         List<GraphResourceProvider> providers = fhir.getResourceTypes().stream().sorted()
-                .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader, mapper, writer))
+                .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader, mapper, writer, conditional))
                 .toList();
         server.setResourceProviders(List.copyOf(providers));
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
+        server.registerProvider(new TransactionProvider(new ResourceWrites(fhir, mapper, writer), reader, conditional));
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); the provider also keeps results for paging by page id, which nothing here uses yet
         FifoMemoryPagingProvider paging = new FifoMemoryPagingProvider(100);
