@@ -140,12 +140,15 @@ public class GraphResourceProvider implements IResourceProvider {
      * {@code PUT /fhir/[type]?query}: one match is updated, none creates (under the body's id, else a new one).
      */
     @Update
-    public MethodOutcome update(@IdParam IdType id, @ResourceParam IBaseResource resource, @ConditionalUrlParam String condition) {
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam IBaseResource resource, @ConditionalUrlParam String condition,
+                                RequestDetails request) {
         String bodyId = resource.getIdElement().getIdPart();
         String target;
         if (id != null && id.hasIdPart()) {
             target = id.getIdPart();
         } else {
+            // HAPI drops the body's id on a conditional update: the request itself says what the client sent
+            bodyId = writes.bodyId(request);
             target = conditional.single(typeName, condition).map(k -> k.substring(typeName.length() + 1))
                     .orElse(bodyId != null ? bodyId : UUID.randomUUID().toString());
         }
@@ -182,12 +185,19 @@ public class GraphResourceProvider implements IResourceProvider {
         } catch (InvalidResourceException e) {
             throw writes.unprocessable(e);
         }
-        if (ifMatch != null) return store(patched, target.getIdPart(), ifMatch);
-        try {
-            return store(patched, target.getIdPart(), current.versionId());
-        } catch (PreconditionFailedException e) {
-            throw new ResourceVersionConflictException(key + " changed while it was patched; retry");
+        MethodOutcome out;
+        if (ifMatch != null) {
+            out = store(patched, target.getIdPart(), ifMatch);
+        } else {
+            try {
+                out = store(patched, target.getIdPart(), current.versionId());
+            } catch (PreconditionFailedException e) {
+                throw new ResourceVersionConflictException(key + " changed while it was patched; retry");
+            }
         }
+        // HAPI writes the ETag of a create or update, not of a patch
+        request.getResponse().addHeader("ETag", "W/\"" + out.getId().getVersionIdPart() + "\"");
+        return out;
     }
 
     private MethodOutcome store(ObjectNode tree, String id, Long expectedVersion) {

@@ -1,11 +1,15 @@
 package org.caregraph.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.RestfulServerUtils;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -71,6 +75,14 @@ final class ResourceWrites {
         } catch (InvalidResourceException e) {
             throw unprocessable(e);
         }
+    }
+
+    /** The id in the body of {@code request} (JSON or XML), or null. */
+    String bodyId(RequestDetails request) {
+        EncodingEnum encoding = RestfulServerUtils.determineRequestEncodingNoDefault(request);
+        if (encoding == null) return null;
+        String body = new String(request.loadRequestContents(), StandardCharsets.UTF_8);
+        return encoding.newParser(fhir).parseResource(body).getIdElement().getIdPart();
     }
 
     UnprocessableEntityException unprocessable(InvalidResourceException e) {
