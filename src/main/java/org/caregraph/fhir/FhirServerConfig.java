@@ -21,14 +21,17 @@ class FhirServerConfig {
     @Bean
     ServletRegistrationBean<RestfulServer> fhirServlet(FhirContext fhir, GraphReader reader, ResourceMapper mapper,
                                                        GraphWriter writer, GraphSearch search,
-                                                       SearchCapabilities searchCapabilities,
+                                                       SearchCapabilities searchCapabilities, ResourceMatcher matcher,
                                                        EverythingProvider everything, ExportProvider export) {
         RestfulServer server = new RestfulServer(fhir);
+        ConditionalInteractions conditional = new ConditionalInteractions(matcher);
         List<GraphResourceProvider> providers = fhir.getResourceTypes().stream().sorted()
-                .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader, mapper, writer, search))
+                .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader,
+                        mapper, writer, search, conditional))
                 .toList();
         server.setResourceProviders(List.copyOf(providers));
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
+        server.registerProvider(new TransactionProvider(new ResourceWrites(fhir, mapper, writer), reader, conditional));
         server.registerProviders(everything, export);
         server.registerInterceptor(searchCapabilities);
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
