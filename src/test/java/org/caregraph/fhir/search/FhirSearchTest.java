@@ -51,6 +51,7 @@ class FhirSearchTest extends GraphTest {
                 "180", "cm", "preliminary", ""));
         put("Observation/sp-o4", """
                 {"resourceType":"Observation","id":"sp-o4","status":"final","subject":{"reference":"Patient/sp-p2"},
+                 "performer":[{"type":"Practitioner","identifier":{"system":"http://npi","value":"99"}}],
                  "code":{"coding":[{"system":"http://other","code":"X1","display":"Other"}]}}""");
         put("RiskAssessment/sp-r1", risk("sp-r1", "sp-p1", "0.25"));
         put("RiskAssessment/sp-r2", risk("sp-r2", "sp-p2", "0.8"));
@@ -136,6 +137,9 @@ class FhirSearchTest extends GraphTest {
         table.put("Observation?encounter=Encounter/sp-e1", List.of("sp-o1"));
         table.put("Observation?patient=sp-p1,sp-p2&code=8302-2", List.of("sp-o1", "sp-o3"));
         table.put("RiskAssessment?subject=Patient/sp-p2", List.of("sp-r2"));
+        table.put("Observation?performer:identifier=http://npi|99", List.of("sp-o4"));
+        table.put("Observation?performer:identifier=99", List.of("sp-o4"));
+        table.put("Observation?performer:identifier=http://npi|98", List.of());
         // :missing
         table.put("Observation?value-quantity:missing=true", List.of("sp-o4"));
         table.put("Observation?date:missing=false", List.of("sp-o1", "sp-o2", "sp-o3"));
