@@ -3,7 +3,7 @@
 // content go (outgoing references and codings, which carry a path, identifiers, and a document's NLP mentions), and
 // so does a deleted encounter's place in its patient's journey (NEXT), the patient being marked for relinking.
 // References from other resources to it stay: FHIR allows dangling references, and a re-creation (an update) finds
-// them in place.
+// them in place. Its search values (sp.*) go too.
 // $key; returns the tombstone's versionId, no row when the key is unknown, a placeholder or already deleted.
 MATCH (n:Resource {key: $key})
 WHERE n.placeholder IS NULL AND n.deleted IS NULL
@@ -18,6 +18,10 @@ CALL (n) {
   MATCH (n)-[old]-()
   WHERE type(old) = 'NEXT' OR (startNode(old) = n AND (old.path IS NOT NULL OR type(old) IN ['IDENTIFIED_BY', 'MENTIONS']))
   DELETE old
+}
+CALL (n) {
+  UNWIND [k IN keys(n) WHERE k STARTS WITH 'sp.'] AS stale
+  SET n[stale] = null
 }
 SET n.deleted = true,
     n.versionId = n.versionId + 1,

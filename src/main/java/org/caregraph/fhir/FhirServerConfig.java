@@ -5,6 +5,8 @@ import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.util.List;
 import org.caregraph.fhir.export.ExportProvider;
+import org.caregraph.fhir.search.GraphSearch;
+import org.caregraph.fhir.search.SearchCapabilities;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
@@ -18,17 +20,23 @@ class FhirServerConfig {
 
     @Bean
     ServletRegistrationBean<RestfulServer> fhirServlet(FhirContext fhir, GraphReader reader, ResourceMapper mapper,
-                                                       GraphWriter writer, EverythingProvider everything,
-                                                       ExportProvider export) {
+                                                       GraphWriter writer, GraphSearch search,
+                                                       SearchCapabilities searchCapabilities, ResourceMatcher matcher,
+                                                       EverythingProvider everything, ExportProvider export) {
         RestfulServer server = new RestfulServer(fhir);
+        ConditionalInteractions conditional = new ConditionalInteractions(matcher);
         List<GraphResourceProvider> providers = fhir.getResourceTypes().stream().sorted()
-                .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader, mapper, writer))
+                .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader,
+                        mapper, writer, search, conditional))
                 .toList();
         server.setResourceProviders(List.copyOf(providers));
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
+        server.registerProvider(new TransactionProvider(new ResourceWrites(fhir, mapper, writer), reader, conditional));
         server.registerProviders(everything, export);
+        server.registerInterceptor(searchCapabilities);
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
-        // _offset (HistoryBundle); the provider also keeps results for paging by page id, which nothing here uses yet
+        // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'
+        // SearchBundles (plans and keyset cursors, no results)
         FifoMemoryPagingProvider paging = new FifoMemoryPagingProvider(100);
         paging.setDefaultPageSize(50);
         paging.setMaximumPageSize(500);

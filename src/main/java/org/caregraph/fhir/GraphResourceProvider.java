@@ -1,29 +1,37 @@
 package org.caregraph.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.annotation.ConditionalUrlParam;
 import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.History;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Offset;
+import ca.uhn.fhir.rest.annotation.Patch;
+import ca.uhn.fhir.rest.annotation.RawParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
+import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Since;
 import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.MethodOutcome;
+import ca.uhn.fhir.rest.api.PatchTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.caregraph.fhir.search.GraphSearch;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
@@ -40,23 +48,25 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * so a resource written here gets exactly the relationships, concepts and journey an imported one gets.
  */
 public class GraphResourceProvider implements IResourceProvider {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Class<? extends IBaseResource> type;
     private final String typeName;
     private final FhirContext fhir;
     private final GraphReader reader;
-    private final ResourceMapper mapper;
     private final GraphWriter writer;
+    private final GraphSearch search;
+    private final ResourceWrites writes;
+    private final ConditionalInteractions conditional;
 
     GraphResourceProvider(Class<? extends IBaseResource> type, FhirContext fhir, GraphReader reader,
-                          ResourceMapper mapper, GraphWriter writer) {
+                          ResourceMapper mapper, GraphWriter writer, GraphSearch search, ConditionalInteractions conditional) {
         this.type = type;
         this.typeName = fhir.getResourceType(type);
         this.fhir = fhir;
         this.reader = reader;
-        this.mapper = mapper;
         this.writer = writer;
+        this.search = search;
+        this.writes = new ResourceWrites(fhir, mapper, writer);
+        this.conditional = conditional;
     }
 
     @Override
@@ -82,6 +92,18 @@ public class GraphResourceProvider implements IResourceProvider {
         return parse(id.getIdPart(), stored);
     }
 
+    /**
+     * {@code GET /fhir/[type]?...}: every parameter goes to {@link GraphSearch}, which knows the type's search
+     * parameters (HAPI would otherwise want each declared here); {@code Prefer: handling=lenient} ignores unknown ones.
+     */
+    @Search(allowUnknownParams = true)
+    public IBundleProvider search(@RawParam Map<String, List<String>> ignored, RequestDetails request) {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        request.getParameters().forEach((k, v) -> params.put(k, Arrays.asList(v)));
+        String prefer = request.getHeader("Prefer");
+        return search.search(typeName, params, prefer != null && prefer.replace(" ", "").contains("handling=lenient"));
+    }
+
     @History
     public IBundleProvider history(@IdParam IdType id, @Offset Integer offset) {
         List<GraphReader.StoredResource> versions = reader.history(typeName + "/" + id.getIdPart());
@@ -96,96 +118,122 @@ public class GraphResourceProvider implements IResourceProvider {
     }
 
     /**
-     * {@code DELETE /fhir/[type]/[id]}: the resource becomes a deleted version (its history stays readable; an update
-     * re-creates it). 200 with an OperationOutcome saying what happened, also when there was nothing to delete: FHIR
-     * allows 200 or 204 for an unknown or already deleted resource, and the outcome tells the client which case it was.
+     * {@code DELETE /fhir/[type]/[id]}, or conditional {@code DELETE /fhir/[type]?query} (the one match; none: nothing to
+     * delete; several: 412, nothing deleted — deleting all of them on a query a client may have got wrong is not worth
+     * the risk): the resource becomes a deleted version (its history stays readable; an update re-creates it). 200 with
+     * an OperationOutcome saying what happened, also when there was nothing to delete: FHIR allows 200 or 204 for an
+     * unknown or already deleted resource, and the outcome tells the client which case it was.
      */
     @Delete
-    public MethodOutcome delete(@IdParam IdType id) {
-        String key = typeName + "/" + id.getIdPart();
-        Optional<Long> version = writer.delete(key);
+    public MethodOutcome delete(@IdParam IdType id, @ConditionalUrlParam String condition) {
+        Optional<String> target = id != null && id.hasIdPart() ? Optional.of(typeName + "/" + id.getIdPart())
+                : conditional.single(typeName, condition);
+        Optional<Long> version = target.flatMap(writer::delete);
         version.ifPresent(v -> writer.linkJourneys());
         OperationOutcome outcome = new OperationOutcome();
         outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
                 .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-                .setDiagnostics(version.map(v -> "deleted " + key + " (version " + v + ")")
-                        .orElse("nothing deleted: " + key + " does not exist or is already deleted"));
+                .setDiagnostics(version.map(v -> "deleted " + target.get() + " (version " + v + ")")
+                        .orElse("nothing deleted: " + target.orElse(typeName + "?" + condition) + " does not exist or is already deleted"));
         MethodOutcome out = new MethodOutcome().setOperationOutcome(outcome);
-        version.ifPresent(v -> out.setId(new IdType(typeName, id.getIdPart(), String.valueOf(v))));
+        version.ifPresent(v -> out.setId(new IdType(target.get() + "/_history/" + v)));
         return out;
     }
 
+    /** {@code POST /fhir/[type]}; with If-None-Exist a conditional create (one match: 200 with it, nothing written). */
     @Create
-    public MethodOutcome create(@ResourceParam IBaseResource resource) {
-        // the server assigns the id of a created resource (FHIR ignores one sent with a create)
-        return store(resource, UUID.randomUUID().toString(), true, null);
-    }
-
-    @Update
-    public MethodOutcome update(@IdParam IdType id, @ResourceParam IBaseResource resource) {
-        String bodyId = resource.getIdElement().getIdPart();
-        if (bodyId != null && !bodyId.equals(id.getIdPart())) {
-            throw new InvalidRequestException("resource id '" + bodyId + "' does not match the URL id '" + id.getIdPart() + "'");
-        }
-        boolean existed = reader.read(typeName + "/" + id.getIdPart()).isPresent();
-        // HAPI puts an If-Match version on the id: then only a change of that very version is written
-        Long expected = null;
-        if (id.hasVersionIdPart()) {
-            if (!id.isVersionIdPartValidLong()) throw preconditionFailed(id.getVersionIdPart());
-            expected = id.getVersionIdPartAsLong();
-        }
-        return store(resource, id.getIdPart(), !existed, expected);
-    }
-
-    private MethodOutcome store(IBaseResource resource, String id, boolean created, Long expectedVersion) {
-        ObjectNode tree;
-        try {
-            tree = (ObjectNode) JSON.readTree(fhir.newJsonParser().encodeResourceToString(resource));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        tree.put("id", id);
-        if (tree.get("meta") instanceof ObjectNode meta) {
-            // version and time are the server's to assign
-            meta.remove("versionId");
-            meta.remove("lastUpdated");
-            if (meta.isEmpty()) tree.remove("meta");
-        }
-        ResourceRecord record;
-        try {
-            record = mapper.map(tree, null);
-        } catch (InvalidResourceException e) {
-            OperationOutcome outcome = new OperationOutcome();
-            var issue = outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-                    .setCode(OperationOutcome.IssueType.fromCode(e.code())).setDiagnostics(e.getMessage());
-            if (e.expression() != null) issue.addExpression(e.expression());
-            throw new UnprocessableEntityException(fhir, outcome);
-        }
-        if (expectedVersion == null) {
-            writer.write(List.of(record));
-        } else {
-            try {
-                writer.writeIfVersion(record, expectedVersion);
-            } catch (GraphWriter.VersionConflictException e) {
-                throw preconditionFailed(e.getMessage());
+    public MethodOutcome create(@ResourceParam IBaseResource resource, @ConditionalUrlParam String ifNoneExist) {
+        if (ifNoneExist != null) {
+            Optional<String> existing = conditional.single(typeName, ifNoneExist);
+            if (existing.isPresent()) {
+                String id = existing.get().substring(typeName.length() + 1);
+                IBaseResource found = parse(id, reader.read(existing.get()).orElseThrow(() -> notFound(new IdType(existing.get()))));
+                return new MethodOutcome(found.getIdElement(), false).setResource(found);
             }
         }
-        writer.linkJourneys();
-        GraphReader.StoredResource stored = reader.read(record.key()).orElseThrow();
-        IBaseResource saved = parse(id, stored);
-        return new MethodOutcome(saved.getIdElement(), created).setResource(saved);
+        // the server assigns the id of a created resource (FHIR ignores one sent with a create)
+        return store(writes.json(resource), UUID.randomUUID().toString(), null);
+    }
+
+    /**
+     * {@code PUT /fhir/[type]/[id]} (with If-Match: only a change of that version), or conditional
+     * {@code PUT /fhir/[type]?query}: one match is updated, none creates (under the body's id, else a new one).
+     */
+    @Update
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam IBaseResource resource, @ConditionalUrlParam String condition,
+                                RequestDetails request) {
+        String bodyId = resource.getIdElement().getIdPart();
+        String target;
+        if (id != null && id.hasIdPart()) {
+            target = id.getIdPart();
+        } else {
+            // HAPI drops the body's id on a conditional update: the request itself says what the client sent
+            bodyId = writes.bodyId(request);
+            target = conditional.single(typeName, condition).map(k -> k.substring(typeName.length() + 1))
+                    .orElse(bodyId != null ? bodyId : UUID.randomUUID().toString());
+        }
+        if (bodyId != null && !bodyId.equals(target)) {
+            throw new InvalidRequestException("resource id '" + bodyId + "' does not match the id '" + target + "' the request names");
+        }
+        // HAPI puts an If-Match version on the id: then only a change of that very version is written
+        Long expected = id != null && id.hasVersionIdPart() ? ResourceWrites.ifMatch(id.getVersionIdPart()) : null;
+        return store(writes.json(resource), target, expected);
+    }
+
+    /**
+     * {@code PATCH /fhir/[type]/[id]} (or {@code [type]?query}) with a JSON Patch document
+     * ({@code Content-Type: application/json-patch+json}); If-Match honoured. Without If-Match the patch still applies
+     * only to the version it was computed on: a concurrent change in between is a 409.
+     */
+    @Patch
+    public MethodOutcome patch(@IdParam IdType id, PatchTypeEnum patchType, @ResourceParam String body,
+                               @ConditionalUrlParam String condition, RequestDetails request) {
+        if (patchType != PatchTypeEnum.JSON_PATCH) {
+            throw new InvalidRequestException("only JSON Patch (Content-Type: application/json-patch+json) is supported");
+        }
+        String key = id != null && id.hasIdPart() ? typeName + "/" + id.getIdPart()
+                : conditional.single(typeName, condition).orElseThrow(() -> new ResourceNotFoundException(
+                        "conditional '" + typeName + "?" + condition + "' matches no " + typeName));
+        IdType target = new IdType(key);
+        GraphReader.StoredResource current = reader.read(key).orElseThrow(
+                () -> reader.history(key).isEmpty() ? notFound(target) : gone(target));
+        Long ifMatch = id != null && id.hasVersionIdPart() ? ResourceWrites.ifMatch(id.getVersionIdPart())
+                : ResourceWrites.ifMatch(request.getHeader("If-Match"));
+        ObjectNode patched;
+        try {
+            patched = JsonPatcher.apply(ResourceWrites.json(current.json()), body);
+        } catch (InvalidResourceException e) {
+            throw writes.unprocessable(e);
+        }
+        MethodOutcome out;
+        if (ifMatch != null) {
+            out = store(patched, target.getIdPart(), ifMatch);
+        } else {
+            try {
+                out = store(patched, target.getIdPart(), current.versionId());
+            } catch (PreconditionFailedException e) {
+                throw new ResourceVersionConflictException(key + " changed while it was patched; retry");
+            }
+        }
+        // HAPI writes the ETag of a create or update, not of a patch
+        request.getResponse().addHeader("ETag", "W/\"" + out.getId().getVersionIdPart() + "\"");
+        return out;
+    }
+
+    private MethodOutcome store(ObjectNode tree, String id, Long expectedVersion) {
+        ResourceRecord record = writes.record(tree, id, null);
+        boolean existed = reader.read(record.key()).isPresent();
+        GraphWriter.Stored stored = writes.commit(List.of(GraphWriter.Op.write(record, expectedVersion))).get(record.key());
+        IBaseResource saved = parse(id, new GraphReader.StoredResource(record.json(), stored.versionId(), stored.lastUpdated(), false));
+        return new MethodOutcome(saved.getIdElement(), !existed).setResource(saved);
     }
 
     private IBaseResource parse(String id, GraphReader.StoredResource stored) {
-        return HistoryBundle.resource(fhir, typeName, id, stored.json(), stored.versionId(), stored.lastUpdated(), stored.deleted());
+        return writes.resource(typeName, id, stored);
     }
 
     private static ResourceGoneException gone(IdType id) {
         return new ResourceGoneException(id);
-    }
-
-    private static PreconditionFailedException preconditionFailed(String why) {
-        return new PreconditionFailedException("If-Match does not name the current version: " + why);
     }
 
     private static ResourceNotFoundException notFound(IdType id) {

@@ -20,7 +20,7 @@ import org.hl7.fhir.r4.model.Resource;
  * One page of a history, newest first. HAPI pages history by offset (_offset in its next links, _count the page size):
  * each page is its own request, and this bundle hands HAPI the entries from {@code offset} on.
  */
-final class HistoryBundle implements IBundleProvider {
+public final class HistoryBundle implements IBundleProvider {
     /** The history's entries from {@code offset} on, at most {@code count}. */
     interface Page {
         List<IBaseResource> read(int offset, int count);
@@ -93,6 +93,16 @@ final class HistoryBundle implements IBundleProvider {
         return size;
     }
 
+    /** A stored version as a resource, with the server's id, version and time in meta (an empty one without content). */
+    public static Resource stored(FhirContext fhir, String type, String id, String json, long versionId, String lastUpdated) {
+        Resource r = (Resource) (json == null ? fhir.getResourceDefinition(type).newInstance()
+                : fhir.newJsonParser().parseResource(json));
+        r.getMeta().setVersionId(String.valueOf(versionId));
+        r.getMeta().setLastUpdatedElement(new InstantType(lastUpdated));
+        r.setId(new IdType(type, id, String.valueOf(versionId)));
+        return r;
+    }
+
     /**
      * A stored version as a resource, with the server's id, version and time in meta, and the interaction HAPI writes
      * into a history entry. A deletion has no content: an empty resource of its type, which HAPI writes as a history
@@ -100,11 +110,7 @@ final class HistoryBundle implements IBundleProvider {
      */
     static IBaseResource resource(FhirContext fhir, String type, String id, String json, long versionId,
                                   String lastUpdated, boolean deleted) {
-        Resource r = (Resource) (json == null ? fhir.getResourceDefinition(type).newInstance()
-                : fhir.newJsonParser().parseResource(json));
-        r.getMeta().setVersionId(String.valueOf(versionId));
-        r.getMeta().setLastUpdatedElement(new InstantType(lastUpdated));
-        r.setId(new IdType(type, id, String.valueOf(versionId)));
+        Resource r = stored(fhir, type, id, json, versionId, lastUpdated);
         // the interaction a history entry reports (the graph keeps no record of POST versus PUT: a first version is
         // reported as a create)
         ResourceMetadataKeyEnum.ENTRY_TRANSACTION_METHOD.put(r, deleted ? BundleEntryTransactionMethodEnum.DELETE

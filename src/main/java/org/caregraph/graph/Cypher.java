@@ -18,9 +18,13 @@ public final class Cypher {
     private Cypher() {
     }
 
-    /** The query in {@code cypher/NAME.cypher}. */
+    /**
+     * The query in {@code cypher/NAME.cypher}; a name {@code A+B+C} is the query composed of the fragments A, B and C
+     * in that order (FHIR search composes its queries from the fragments in {@code cypher/search/}).
+     */
     public static String query(String name) {
-        return CACHE.computeIfAbsent(name, Cypher::load);
+        return CACHE.computeIfAbsent(name, n -> n.contains("+")
+                ? String.join("\n", Arrays.stream(n.split("\\+")).map(Cypher::load).toList()) : load(n));
     }
 
     /** The statements of a multi-statement file, split at semicolons that end a line. */

@@ -59,10 +59,60 @@ public class GraphWriter {
      */
     public WriteResult writeIfVersion(ResourceRecord record, long expected) {
         return inWriteTransaction(tx -> {
-            List<Record> rows = tx.run(Cypher.query("resource-version"), Values.parameters("key", record.key())).list();
-            Long current = rows.isEmpty() ? null : rows.getFirst().get("versionId").asLong();
-            if (current == null || current != expected) throw new VersionConflictException(record.key(), expected, current);
+            checkVersion(tx, record.key(), expected);
             return writeIn(tx, List.of(record));
+        });
+    }
+
+    private static void checkVersion(TransactionContext tx, String key, long expected) {
+        List<Record> rows = tx.run(Cypher.query("resource-version"), Values.parameters("key", key)).list();
+        Long current = rows.isEmpty() ? null : rows.getFirst().get("versionId").asLong();
+        if (current == null || current != expected) throw new VersionConflictException(key, expected, current);
+    }
+
+    /**
+     * One change of a FHIR transaction: store {@code record}, or delete {@code deleteKey}; {@code expectedVersion} (FHIR
+     * If-Match) or null.
+     */
+    public record Op(ResourceRecord record, String deleteKey, Long expectedVersion) {
+        public static Op write(ResourceRecord record, Long expectedVersion) {
+            return new Op(record, null, expectedVersion);
+        }
+
+        public static Op delete(String key, Long expectedVersion) {
+            return new Op(null, key, expectedVersion);
+        }
+
+        public String key() {
+            return record != null ? record.key() : deleteKey;
+        }
+    }
+
+    /** The version a resource is at after a transaction ({@code deleted}: a tombstone). */
+    public record Stored(long versionId, String lastUpdated, boolean deleted) {
+    }
+
+    /**
+     * A FHIR transaction, all or nothing: every version check, then the deletes, then the writes (one {@link #writeIn}
+     * batch), in ONE database transaction; any failure (a {@link VersionConflictException} among them) rolls all of it
+     * back. The caller relinks journeys ({@link #linkJourneys}).
+     *
+     * @return the version each op's key is at after the commit (resource-versions.cypher); a key that never existed
+     *         (a delete of nothing) is absent
+     */
+    public Map<String, Stored> transaction(List<Op> ops) {
+        return inWriteTransaction(tx -> {
+            for (Op op : ops) if (op.expectedVersion() != null) checkVersion(tx, op.key(), op.expectedVersion());
+            for (Op op : ops) {
+                if (op.deleteKey() != null) tx.run(Cypher.query("delete-resource"), Values.parameters("key", op.deleteKey())).consume();
+            }
+            List<ResourceRecord> records = ops.stream().map(Op::record).filter(r -> r != null).toList();
+            if (!records.isEmpty()) writeIn(tx, records);
+            Map<String, Stored> out = new HashMap<>();
+            tx.run(Cypher.query("resource-versions"), Values.parameters("keys", ops.stream().map(Op::key).distinct().toList()))
+                    .forEachRemaining(r -> out.put(r.get("key").asString(), new Stored(r.get("versionId").asLong(),
+                            r.get("lastUpdated").asString(), r.get("deleted").asBoolean())));
+            return out;
         });
     }
 

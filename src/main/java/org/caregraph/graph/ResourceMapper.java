@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.caregraph.search.SearchIndexer;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseExtension;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -46,7 +47,8 @@ import org.springframework.stereotype.Component;
 /**
  * FHIR R4 resource (any type) → {@link ResourceRecord}: validates the structure with HAPI's strict parser, resolves
  * bundle-local references, and derives the graph's relationships (one per Reference element, typed by the element's
- * name), Concepts (one per Coding) and identifiers from HAPI's element definitions rather than a hand-picked list.
+ * name), Concepts (one per Coding) and identifiers from HAPI's element definitions rather than a hand-picked list,
+ * and the values of every standard search parameter of its type ({@link SearchIndexer}).
  * Thread-safe; HAPI parsers are not, so each call makes its own.
  */
 @Component
@@ -66,20 +68,22 @@ public class ResourceMapper {
     private final FhirContext fhir;
     private final ObjectMapper json = new ObjectMapper();
     private final Set<String> resourceTypes;
+    private final SearchIndexer search;
     private final Supplier<RecordEnricher> enricher;
 
     @Autowired
-    public ResourceMapper(FhirContext fhir, ObjectProvider<RecordEnricher> enricher) {
-        this(fhir, (Supplier<RecordEnricher>) enricher::getIfAvailable);
+    public ResourceMapper(FhirContext fhir, SearchIndexer search, ObjectProvider<RecordEnricher> enricher) {
+        this(fhir, search, (Supplier<RecordEnricher>) enricher::getIfAvailable);
     }
 
-    /** A mapper that derives the graph only, without enrichment (NLP): for plain-Java tools. */
+    /** A mapper that derives the graph only, without search values or enrichment (NLP): for plain-Java tools. */
     public ResourceMapper(FhirContext fhir) {
-        this(fhir, (Supplier<RecordEnricher>) () -> null);
+        this(fhir, null, (Supplier<RecordEnricher>) () -> null);
     }
 
-    private ResourceMapper(FhirContext fhir, Supplier<RecordEnricher> enricher) {
+    private ResourceMapper(FhirContext fhir, SearchIndexer search, Supplier<RecordEnricher> enricher) {
         this.fhir = fhir;
+        this.search = search;
         this.resourceTypes = Set.copyOf(fhir.getResourceTypes());
         this.enricher = enricher;
     }
@@ -125,7 +129,7 @@ public class ResourceMapper {
         refs.stream().filter(r -> r.rel().equals("ENCOUNTER") && "Encounter".equals(r.type()) && r.ident() == null)
                 .findFirst().ifPresent(r -> facts.put("encounter", r.key()));
         ResourceRecord record = new ResourceRecord(type + "/" + id, type, id, text, hash(text), time(resource), derived.patient,
-                refs, codes, identifiers(resource, type), facts);
+                refs, codes, identifiers(resource, type), facts, search == null ? Map.of() : search.values(parsed), null);
         return enrich == null ? record : enrich.enrich(resource, record, this);
     }
 

@@ -14,16 +14,14 @@ import java.util.Map;
  * @param patient     key of the patient this resource is about, when it names one (drives the encounter chain)
  * @param identifiers {@code Type|system|value} keys of the resource's business identifiers
  * @param facts       the few scalar facts analytics filter on, as node properties (see {@link #FACTS})
+ * @param search      the values of the resource's search parameters, as node properties named {@code sp.*}
+ *                    ({@link org.caregraph.search.SearchIndexer}); the writer replaces all of them on every change
  * @param nlp         what NLP found in a note (a {@link RecordEnricher} sets it), written with it; null otherwise
  */
 public record ResourceRecord(
         String key, String type, String id, String json, String hash, String time, String patient,
-        List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts, Analysis nlp) {
-
-    public ResourceRecord(String key, String type, String id, String json, String hash, String time, String patient,
-                          List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts) {
-        this(key, type, id, json, hash, time, patient, refs, codes, identifiers, facts, null);
-    }
+        List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts, Map<String, Object> search,
+        Analysis nlp) {
 
     /**
      * The analysis of a note, as write-mentions.cypher takes it.
@@ -48,7 +46,7 @@ public record ResourceRecord(
     /** This record with {@code json} (the note with its analysis added) and {@code nlp}; the hash follows the json. */
     public ResourceRecord withAnalysis(String json, Analysis nlp) {
         return new ResourceRecord(key, type, id, json, ResourceMapper.hash(json), time, patient, refs, codes, identifiers,
-                facts, nlp);
+                facts, search, nlp);
     }
 
     /**
@@ -82,6 +80,7 @@ public record ResourceRecord(
         m.put("hash", hash);
         m.put("time", time);
         for (String f : FACTS) m.put(f, facts.get(f));
+        m.put("search", search);
         return m;
     }
 

@@ -1,0 +1,138 @@
+package org.caregraph.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.RestfulServerUtils;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.caregraph.graph.GraphReader;
+import org.caregraph.graph.GraphWriter;
+import org.caregraph.graph.InvalidResourceException;
+import org.caregraph.graph.ResourceMapper;
+import org.caregraph.graph.ResourceRecord;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+
+/**
+ * The write side every FHIR interaction shares (create, update, patch, delete, transaction and batch entries): a
+ * resource becomes its {@link ResourceRecord} through the import's {@link ResourceMapper}, and changes are committed
+ * through {@link GraphWriter#transaction} — one database transaction per interaction or per FHIR transaction — after
+ * which the encounter chains are relinked.
+ */
+final class ResourceWrites {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final FhirContext fhir;
+    private final ResourceMapper mapper;
+    private final GraphWriter writer;
+
+    ResourceWrites(FhirContext fhir, ResourceMapper mapper, GraphWriter writer) {
+        this.fhir = fhir;
+        this.mapper = mapper;
+        this.writer = writer;
+    }
+
+    FhirContext fhir() {
+        return fhir;
+    }
+
+    /** A parsed resource as the JSON tree the mapper takes. */
+    ObjectNode json(IBaseResource resource) {
+        return json(fhir.newJsonParser().encodeResourceToString(resource));
+    }
+
+    static ObjectNode json(String text) {
+        try {
+            return (ObjectNode) JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The record of {@code resource} stored under {@code id}; its meta.versionId and meta.lastUpdated are dropped (the
+     * server's to assign). {@code urns} resolves a Bundle's urn:uuid: fullUrls (null outside a Bundle).
+     *
+     * @throws UnprocessableEntityException (422) with an OperationOutcome naming the element when it is invalid
+     */
+    ResourceRecord record(ObjectNode resource, String id, Function<String, String> urns) {
+        resource.put("id", id);
+        if (resource.get("meta") instanceof ObjectNode meta) {
+            meta.remove("versionId");
+            meta.remove("lastUpdated");
+            if (meta.isEmpty()) resource.remove("meta");
+        }
+        try {
+            return mapper.map(resource, urns);
+        } catch (InvalidResourceException e) {
+            throw unprocessable(e);
+        }
+    }
+
+    /** The id in the body of {@code request} (JSON or XML), or null. */
+    String bodyId(RequestDetails request) {
+        EncodingEnum encoding = RestfulServerUtils.determineRequestEncodingNoDefault(request);
+        if (encoding == null) return null;
+        String body = new String(request.loadRequestContents(), StandardCharsets.UTF_8);
+        return encoding.newParser(fhir).parseResource(body).getIdElement().getIdPart();
+    }
+
+    UnprocessableEntityException unprocessable(InvalidResourceException e) {
+        OperationOutcome outcome = new OperationOutcome();
+        var issue = outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                .setCode(OperationOutcome.IssueType.fromCode(e.code())).setDiagnostics(e.getMessage());
+        if (e.expression() != null) issue.addExpression(e.expression());
+        return new UnprocessableEntityException(fhir, outcome);
+    }
+
+    /**
+     * Commits {@code ops} as one transaction and relinks journeys.
+     *
+     * @return the version each key is at afterwards
+     * @throws PreconditionFailedException (412) when an If-Match version is not the current one; nothing is written
+     */
+    Map<String, GraphWriter.Stored> commit(List<GraphWriter.Op> ops) {
+        Map<String, GraphWriter.Stored> stored;
+        try {
+            stored = writer.transaction(ops);
+        } catch (GraphWriter.VersionConflictException e) {
+            throw preconditionFailed(e.getMessage());
+        }
+        writer.linkJourneys();
+        return stored;
+    }
+
+    /**
+     * The version an If-Match ETag ({@code W/"3"}, {@code "3"} or {@code 3}) names; null without one.
+     *
+     * @throws PreconditionFailedException when it names none
+     */
+    static Long ifMatch(String etag) {
+        if (etag == null || etag.isBlank()) return null;
+        String v = etag.strip();
+        if (v.startsWith("W/")) v = v.substring(2);
+        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) v = v.substring(1, v.length() - 1);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw preconditionFailed(etag);
+        }
+    }
+
+    static PreconditionFailedException preconditionFailed(String why) {
+        return new PreconditionFailedException("If-Match does not name the current version: " + why);
+    }
+
+    /** A stored version as a resource, with the server's id, version and time in meta. */
+    IBaseResource resource(String type, String id, GraphReader.StoredResource stored) {
+        return HistoryBundle.resource(fhir, type, id, stored.json(), stored.versionId(), stored.lastUpdated(), stored.deleted());
+    }
+}

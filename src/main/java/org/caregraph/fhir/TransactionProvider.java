@@ -1,0 +1,343 @@
+package org.caregraph.fhir;
+
+import ca.uhn.fhir.rest.annotation.Transaction;
+import ca.uhn.fhir.rest.annotation.TransactionParam;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.caregraph.graph.GraphReader;
+import org.caregraph.graph.GraphWriter;
+import org.caregraph.graph.InvalidResourceException;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+
+/**
+ * FHIR transaction and batch: {@code POST /fhir} with a Bundle.
+ * <p>
+ * Entries are processed in FHIR's order (DELETE, POST, PUT/PATCH, GET). A POST gets a new server id, and its
+ * {@code urn:uuid:} fullUrl resolves references from the other entries to it; {@code ifNoneExist}, conditional
+ * {@code PUT/DELETE/PATCH Type?query} and {@code ifMatch} are honoured. Conditional interactions are resolved against
+ * the state before the Bundle (FHIR resolves their identities up front and fails on overlaps), except that entries
+ * with the same {@code ifNoneExist} resolve to the first of them, so one Bundle never creates the same thing twice.
+ * Conditional <em>references</em> ({@code Practitioner?identifier=...}, as Synthea writes) are resolved by the writer
+ * inside the write transaction, as at import, so they also find resources the same Bundle creates.
+ * <p>
+ * A transaction is all or nothing: every change goes to the graph in ONE write transaction ({@link
+ * GraphWriter#transaction}); any failing entry (invalid resource, If-Match conflict, several conditional matches)
+ * fails the request with that entry's OperationOutcome and nothing is written. A batch commits each entry on its own
+ * and answers per entry. A Bundle that HAPI cannot parse at all (structurally invalid JSON/XML) is refused whole (400).
+ */
+class TransactionProvider {
+    /** {@code Type}, {@code Type/id} or {@code Type/id/_history/v}, then an optional {@code ?query}. */
+    private static final Pattern URL = Pattern.compile("([A-Z][A-Za-z]+)(?:/([A-Za-z0-9\\-.]{1,64})(?:/_history/([^/?]+))?)?(?:\\?(.*))?");
+    private static final List<String> ORDER = List.of("DELETE", "POST", "PUT", "GET");
+
+    private final ResourceWrites writes;
+    private final GraphReader reader;
+    private final ConditionalInteractions conditional;
+
+    TransactionProvider(ResourceWrites writes, GraphReader reader, ConditionalInteractions conditional) {
+        this.writes = writes;
+        this.reader = reader;
+        this.conditional = conditional;
+    }
+
+    /** One entry's request, as the Bundle says it. */
+    private record Entry(int index, String method, String type, String id, String version, String query,
+                         ObjectNode resource, String fullUrl, String ifMatch, String ifNoneExist) {
+        String where() {
+            return "Bundle.entry[" + index + "]";
+        }
+
+        int rank() {
+            return ORDER.indexOf(method.equals("PATCH") ? "PUT" : method);
+        }
+    }
+
+    /** An entry resolved to what it does: the key it changes (null: none), the change, and how it answers. */
+    private static final class Step {
+        final Entry entry;
+        String key;
+        GraphWriter.Op op;
+        String status;
+
+        Step(Entry entry) {
+            this.entry = entry;
+        }
+    }
+
+    @Transaction
+    public Bundle transaction(@TransactionParam Bundle bundle, RequestDetails request) {
+        ObjectNode json = EncodingEnum.forContentType(request.getHeader("Content-Type")) == EncodingEnum.JSON
+                ? ResourceWrites.json(new String(request.loadRequestContents(), StandardCharsets.UTF_8))
+                : writes.json(bundle);
+        List<Entry> entries = new ArrayList<>();
+        int i = 0;
+        for (JsonNode e : json.path("entry")) entries.add(entry(i++, e));
+        String type = json.path("type").asText();
+        return switch (type) {
+            case "transaction" -> transaction(entries);
+            case "batch" -> batch(entries);
+            default -> throw new InvalidRequestException("Bundle.type is '" + type + "': POST /fhir takes a transaction or a batch");
+        };
+    }
+
+    private static Entry entry(int index, JsonNode e) {
+        String where = "Bundle.entry[" + index + "].request";
+        JsonNode req = e.path("request");
+        String method = req.path("method").asText("");
+        if (!List.of("GET", "POST", "PUT", "PATCH", "DELETE").contains(method)) {
+            throw new InvalidRequestException(where + ".method '" + method + "' is not GET, POST, PUT, PATCH or DELETE");
+        }
+        String url = req.path("url").asText("");
+        Matcher m = URL.matcher(url.startsWith("/") ? url.substring(1) : url);
+        if (!m.matches()) throw new InvalidRequestException(where + ".url '" + url + "' is not Type, Type/id or Type?query");
+        ObjectNode resource = e.get("resource") instanceof ObjectNode r ? r : null;
+        boolean needsResource = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+        if (needsResource != (resource != null)) {
+            throw new InvalidRequestException("Bundle.entry[" + index + "]: a " + method + (needsResource ? " needs" : " takes no") + " resource");
+        }
+        if (method.equals("POST") && (m.group(2) != null || m.group(4) != null)
+                || !method.equals("GET") && m.group(3) != null
+                || (method.equals("PUT") || method.equals("PATCH") || method.equals("DELETE")) && m.group(2) == null && m.group(4) == null) {
+            throw new InvalidRequestException(where + ".url '" + url + "' does not fit a " + method);
+        }
+        return new Entry(index, method, m.group(1), m.group(2), m.group(3), m.group(4), resource,
+                e.path("fullUrl").asText(null), req.path("ifMatch").asText(null), req.path("ifNoneExist").asText(null));
+    }
+
+    /** All or nothing: one write transaction for every change; the first failing entry fails the request. */
+    private Bundle transaction(List<Entry> entries) {
+        Map<String, String> urns = new HashMap<>();
+        Map<String, String> created = new HashMap<>();
+        List<Step> steps = inOrder(entries).stream().map(e -> at(e, () -> resolve(e, urns, created))).toList();
+        checkOverlaps(steps);
+        for (Step s : steps) at(s.entry, () -> change(s, urns));
+        List<GraphWriter.Op> ops = steps.stream().map(s -> s.op).filter(op -> op != null).toList();
+        Map<String, GraphWriter.Stored> stored = ops.isEmpty() ? Map.of() : writes.commit(ops);
+        return response(Bundle.BundleType.TRANSACTIONRESPONSE, entries.size(), steps, stored, Map.of());
+    }
+
+    /** Each entry on its own: its own write transaction, its own answer. */
+    private Bundle batch(List<Entry> entries) {
+        Map<String, String> urns = new HashMap<>();
+        Map<String, String> created = new HashMap<>();
+        List<Step> steps = new ArrayList<>();
+        Map<String, GraphWriter.Stored> stored = new HashMap<>();
+        Map<Integer, BaseServerResponseException> failures = new HashMap<>();
+        for (Entry e : inOrder(entries)) {
+            try {
+                Step s = at(e, () -> resolve(e, urns, created));
+                at(e, () -> change(s, urns));
+                if (s.op != null) stored.putAll(at(e, () -> writes.commit(List.of(s.op))));
+                steps.add(s);
+            } catch (BaseServerResponseException failure) {
+                failures.put(e.index(), failure);
+            }
+        }
+        return response(Bundle.BundleType.BATCHRESPONSE, entries.size(), steps, stored, failures);
+    }
+
+    private static List<Entry> inOrder(List<Entry> entries) {
+        return entries.stream().sorted(Comparator.comparingInt(Entry::rank)).toList();
+    }
+
+    /**
+     * Which resource an entry is about: its own id, the conditional match, or (create) a new server id; its fullUrl
+     * then resolves to that key. {@code created}: ifNoneExist conditions already creating something in this Bundle.
+     */
+    private Step resolve(Entry e, Map<String, String> urns, Map<String, String> created) {
+        Step s = new Step(e);
+        String ownKey = e.id() == null ? null : e.type() + "/" + e.id();
+        switch (e.method()) {
+            case "DELETE" -> {
+                s.key = ownKey != null ? ownKey : conditional.single(e.type(), e.query()).orElse(null);
+                s.status = "204 No Content";
+            }
+            case "POST" -> {
+                String condition = e.ifNoneExist() == null ? null : e.type() + "?" + stripType(e.type(), e.ifNoneExist());
+                Optional<String> existing = condition == null ? Optional.empty()
+                        : Optional.ofNullable(created.get(condition)).or(() -> conditional.single(e.type(), condition));
+                if (existing.isPresent()) {
+                    s.key = existing.get();
+                    s.status = "200 OK";
+                } else {
+                    s.key = e.type() + "/" + UUID.randomUUID();
+                    s.status = "201 Created";
+                    if (condition != null) created.put(condition, s.key);
+                }
+            }
+            case "PUT" -> {
+                String bodyId = e.resource().path("id").asText(null);
+                s.key = ownKey != null ? ownKey : conditional.single(e.type(), e.query())
+                        .orElse(e.type() + "/" + (bodyId != null ? bodyId : UUID.randomUUID().toString()));
+                s.status = reader.read(s.key).isPresent() ? "200 OK" : "201 Created";
+            }
+            case "PATCH" -> {
+                s.key = ownKey != null ? ownKey : conditional.single(e.type(), e.query()).orElseThrow(
+                        () -> new ResourceNotFoundException("conditional '" + e.type() + "?" + e.query() + "' matches no " + e.type()));
+                s.status = "200 OK";
+            }
+            default -> s.status = "200 OK";
+        }
+        if (e.fullUrl() != null && s.key != null) urns.put(e.fullUrl(), s.key);
+        return s;
+    }
+
+    private static String stripType(String type, String condition) {
+        return condition.startsWith(type + "?") ? condition.substring(type.length() + 1)
+                : condition.startsWith("?") ? condition.substring(1) : condition;
+    }
+
+    /** FHIR: a transaction fails when two of its changes are about the same resource. */
+    private static void checkOverlaps(List<Step> steps) {
+        Map<String, Step> changing = new HashMap<>();
+        for (Step s : steps) {
+            boolean changes = s.key != null && !s.entry.method().equals("GET") && !s.status.equals("200 OK")
+                    || s.entry.method().equals("PUT") || s.entry.method().equals("PATCH");
+            if (!changes) continue;
+            Step before = changing.putIfAbsent(s.key, s);
+            if (before != null) {
+                throw new InvalidRequestException(s.entry.where() + " and " + before.entry.where() + " both change " + s.key);
+            }
+        }
+    }
+
+    /** The change an entry makes (none for a read or a matched conditional create), with its If-Match version. */
+    private Step change(Step s, Map<String, String> urns) {
+        Entry e = s.entry;
+        Long ifMatch = ResourceWrites.ifMatch(e.ifMatch());
+        String id = s.key == null ? null : s.key.substring(s.key.indexOf('/') + 1);
+        switch (e.method()) {
+            case "DELETE" -> s.op = s.key == null ? null : GraphWriter.Op.delete(s.key, ifMatch);
+            case "POST", "PUT" -> {
+                if (e.method().equals("POST") && s.status.equals("200 OK")) return s;
+                ObjectNode resource = e.resource().deepCopy();
+                if (!e.type().equals(resource.path("resourceType").asText())) {
+                    throw new InvalidRequestException("resource type '" + resource.path("resourceType").asText()
+                            + "' does not match the request url type '" + e.type() + "'");
+                }
+                String bodyId = resource.path("id").asText(null);
+                if (e.method().equals("PUT") && bodyId != null && !bodyId.equals(id)) {
+                    throw new InvalidRequestException("resource id '" + bodyId + "' does not match the id '" + id + "' the request names");
+                }
+                s.op = GraphWriter.Op.write(writes.record(resource, id, urns::get), ifMatch);
+            }
+            case "PATCH" -> {
+                GraphReader.StoredResource current = reader.read(s.key).orElseThrow(() -> reader.history(s.key).isEmpty()
+                        ? new ResourceNotFoundException(new IdType(s.key)) : new ResourceGoneException(new IdType(s.key)));
+                ObjectNode patched = JsonPatcher.apply(ResourceWrites.json(current.json()), patchDocument(e.resource()));
+                s.op = GraphWriter.Op.write(writes.record(patched, id, urns::get), ifMatch != null ? ifMatch : current.versionId());
+            }
+            default -> {
+            }
+        }
+        return s;
+    }
+
+    /** A PATCH entry carries its JSON Patch as a Binary (FHIR's way to put a non-resource body in a Bundle). */
+    private static String patchDocument(ObjectNode resource) {
+        if (!"Binary".equals(resource.path("resourceType").asText())
+                || !resource.path("contentType").asText().startsWith("application/json-patch+json")) {
+            throw new InvalidRequestException("a PATCH entry's resource must be a Binary with contentType application/json-patch+json");
+        }
+        return new String(Base64.getDecoder().decode(resource.path("data").asText("")), StandardCharsets.UTF_8);
+    }
+
+    private Bundle response(Bundle.BundleType type, int size, List<Step> steps, Map<String, GraphWriter.Stored> stored,
+                            Map<Integer, BaseServerResponseException> failures) {
+        Bundle out = new Bundle().setType(type);
+        for (int i = 0; i < size; i++) out.addEntry();
+        for (Step s : steps) {
+            Bundle.BundleEntryResponseComponent r = out.getEntry().get(s.entry.index()).getResponse();
+            if (s.entry.method().equals("GET")) {
+                read(s.entry, out.getEntry().get(s.entry.index()));
+                continue;
+            }
+            r.setStatus(s.status);
+            GraphWriter.Stored v = s.key == null ? null : stored.get(s.key);
+            if (v == null && s.key != null && !s.entry.method().equals("DELETE")) {
+                v = reader.read(s.key).map(c -> new GraphWriter.Stored(c.versionId(), c.lastUpdated(), false)).orElse(null);
+            }
+            if (v == null) continue;
+            if (!v.deleted()) r.setLocation(s.key + "/_history/" + v.versionId());
+            r.setEtag("W/\"" + v.versionId() + "\"");
+            r.setLastModifiedElement(new InstantType(v.lastUpdated()));
+        }
+        failures.forEach((index, failure) -> out.getEntry().get(index).getResponse()
+                .setStatus(status(failure)).setOutcome(outcome(failure)));
+        return out;
+    }
+
+    /** A GET entry: the resource (or the version) it names, or its 404/410. */
+    private void read(Entry e, Bundle.BundleEntryComponent out) {
+        String key = e.type() + "/" + e.id();
+        Optional<GraphReader.StoredResource> found = e.id() == null ? Optional.empty()
+                : e.version() == null ? reader.read(key)
+                : reader.history(key).stream().filter(v -> String.valueOf(v.versionId()).equals(e.version()) && !v.deleted()).findFirst();
+        if (found.isEmpty()) {
+            BaseServerResponseException failure = e.id() == null
+                    ? new InvalidRequestException(e.where() + ": a GET entry reads Type/id (search comes with the search engine)")
+                    : new ResourceNotFoundException(new IdType(key));
+            out.getResponse().setStatus(status(failure)).setOutcome(outcome(failure));
+            return;
+        }
+        out.setResource((org.hl7.fhir.r4.model.Resource) writes.resource(e.type(), e.id(), found.get()));
+        out.getResponse().setStatus("200 OK").setEtag("W/\"" + found.get().versionId() + "\"");
+    }
+
+    private interface Work<T> {
+        T run();
+    }
+
+    /** Runs an entry's work; a failure names the entry it came from. */
+    private <T> T at(Entry e, Work<T> work) {
+        try {
+            return work.run();
+        } catch (InvalidResourceException invalid) {
+            throw located(e, writes.unprocessable(invalid));
+        } catch (BaseServerResponseException failure) {
+            throw located(e, failure);
+        }
+    }
+
+    private static BaseServerResponseException located(Entry e, BaseServerResponseException failure) {
+        OperationOutcome outcome = outcome(failure);
+        String prefix = e.where() + " (" + e.method() + " " + e.type() + "): ";
+        outcome.getIssue().forEach(issue -> issue.setDiagnostics(prefix + issue.getDiagnostics()));
+        BaseServerResponseException out = BaseServerResponseException.newInstance(failure.getStatusCode(), prefix + failure.getMessage());
+        out.setOperationOutcome(outcome);
+        return out;
+    }
+
+    private static String status(BaseServerResponseException failure) {
+        return failure.getStatusCode() + " " + Constants.HTTP_STATUS_NAMES.getOrDefault(failure.getStatusCode(), "");
+    }
+
+    private static OperationOutcome outcome(BaseServerResponseException failure) {
+        if (failure.getOperationOutcome() instanceof OperationOutcome o) return o.copy();
+        OperationOutcome o = new OperationOutcome();
+        o.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.PROCESSING)
+                .setDiagnostics(failure.getMessage());
+        return o;
+    }
+}

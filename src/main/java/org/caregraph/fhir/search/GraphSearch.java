@@ -1,0 +1,164 @@
+package org.caregraph.fhir.search;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
+import ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.caregraph.fhir.HistoryBundle;
+import org.caregraph.fhir.ResourceMatcher;
+import org.caregraph.graph.GraphReader;
+import org.caregraph.search.SearchParams;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.neo4j.driver.Record;
+import org.springframework.stereotype.Component;
+
+/**
+ * FHIR search on the graph: plans a request ({@link SearchPlanner}) and runs it as Cypher composed of the named
+ * fragments in {@code cypher/search/} (a start fragment, {@code search/filter}, a result fragment) with the request's
+ * values as parameters, all through {@link GraphReader}, includes and chains too. Also the {@link ResourceMatcher} of
+ * the conditional interactions: the same semantics as {@code GET [type]?query}.
+ */
+@Component
+public class GraphSearch implements ResourceMatcher {
+    /** At most this many resources per _include/_revinclude and page, and this many :iterate rounds. */
+    static final int INCLUDE_LIMIT = 1000;
+    private static final int ITERATE_DEPTH = 4;
+
+    private final FhirContext fhir;
+    private final GraphReader reader;
+    private final SearchPlanner planner;
+
+    public GraphSearch(FhirContext fhir, GraphReader reader, SearchParams params) {
+        this.fhir = fhir;
+        this.reader = reader;
+        this.planner = new SearchPlanner(params, new SearchPlanner.Lookups() {
+            @Override
+            public List<String> keys(SearchPlan plan, int limit) {
+                return GraphSearch.this.keys(plan, limit);
+            }
+
+            @Override
+            public List<String> targets(SearchPlan plan, SearchParams.Param via, int limit) {
+                if (plan.empty()) return List.of();
+                Map<String, Object> p = plan.parameters();
+                p.put("valuePaths", via.byRelationship() ? via.paths() : List.of());
+                p.put("valuesOf", via.byRelationship() ? "none" : via.property());
+                p.put("limit", limit);
+                return reader.list(plan.query("search/targets"), p, r -> r.get("key").asString());
+            }
+        });
+    }
+
+    /** A stored resource as a search reads it, with its keyset cursor when it is a match. */
+    record Row(String type, String id, String json, long versionId, String lastUpdated, List<Object> cursor) {
+        static Row of(Record r) {
+            return new Row(r.get("type").asString(), r.get("id").asString(), r.get("json").asString(),
+                    r.get("versionId").asLong(), r.get("lastUpdated").asString(),
+                    r.containsKey("cursor") ? r.get("cursor").asList() : null);
+        }
+
+        String key() {
+            return type + "/" + id;
+        }
+    }
+
+    /** {@code GET [type]?request}: the matches, paged by keyset ({@link SearchBundle}). */
+    public IBundleProvider search(String type, Map<String, List<String>> request, boolean lenient) {
+        return new SearchBundle(this, planner.plan(type, request, lenient));
+    }
+
+    @Override
+    public List<String> match(String type, String query, int limit) {
+        Map<String, List<String>> request = new LinkedHashMap<>();
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            request.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+        }
+        return keys(planner.plan(type, request, false), limit);
+    }
+
+    /** One page: the matches after {@code after} (null: from the start), skipping {@code skip}, at most {@code limit}. */
+    List<Row> page(SearchPlan plan, List<Object> after, int skip, int limit) {
+        if (plan.empty() || limit <= 0) return List.of();
+        Map<String, Object> p = plan.parameters();
+        p.put("after", after);
+        p.put("skip", skip);
+        p.put("limit", limit);
+        return reader.list(plan.query("search/page"), p, Row::of);
+    }
+
+    int count(SearchPlan plan) {
+        if (plan.empty()) return 0;
+        return reader.list(plan.query("search/count"), plan.parameters(), r -> r.get("total").asInt()).getFirst();
+    }
+
+    List<String> keys(SearchPlan plan, int limit) {
+        if (plan.empty()) return List.of();
+        Map<String, Object> p = plan.parameters();
+        p.put("limit", limit);
+        return reader.list(plan.query("search/keys"), p, r -> r.get("key").asString());
+    }
+
+    /**
+     * The _include and _revinclude resources of a page's matches (those not among them), then with :iterate those of
+     * the included ones, round by round.
+     */
+    List<Row> included(SearchPlan plan, List<Row> matches) {
+        if (plan.includes().isEmpty() && plan.revincludes().isEmpty()) return List.of();
+        Set<String> seen = new LinkedHashSet<>();
+        matches.forEach(m -> seen.add(m.key()));
+        List<Row> out = new ArrayList<>();
+        List<Row> frontier = matches;
+        for (int round = 0; round < ITERATE_DEPTH && !frontier.isEmpty(); round++) {
+            List<Row> found = new ArrayList<>();
+            for (SearchPlan.Include inc : plan.includes()) {
+                if (round > 0 && !inc.iterate()) continue;
+                List<String> keys = keysOf(frontier, List.of(inc.source()));
+                if (keys.isEmpty()) continue;
+                Map<String, Object> p = new HashMap<>();
+                p.put("keys", keys);
+                p.put("paths", inc.param().byRelationship() ? inc.param().paths() : List.of());
+                p.put("prop", inc.param().byRelationship() ? "none" : inc.param().property());
+                p.put("targetType", inc.target());
+                p.put("limit", INCLUDE_LIMIT);
+                found.addAll(reader.list("search-include", p, Row::of));
+            }
+            for (SearchPlan.Include rev : plan.revincludes()) {
+                if (round > 0 && !rev.iterate()) continue;
+                List<String> targets = rev.target() != null ? List.of(rev.target()) : rev.param().targets();
+                List<String> keys = keysOf(frontier, targets);
+                if (keys.isEmpty()) continue;
+                SearchPlan referencing = planner.referencing(rev.source(), rev.param(), keys);
+                Map<String, Object> p = referencing.parameters();
+                p.put("limit", INCLUDE_LIMIT);
+                found.addAll(reader.list(referencing.query("search/rows"), p, Row::of));
+            }
+            frontier = found.stream().filter(r -> seen.add(r.key())).toList();
+            out.addAll(frontier);
+        }
+        return out;
+    }
+
+    /** Keys of the rows of the given types (any type when {@code types} is empty). */
+    private static List<String> keysOf(List<Row> rows, List<String> types) {
+        return rows.stream().filter(r -> types.isEmpty() || types.contains(r.type())).map(Row::key).toList();
+    }
+
+    IBaseResource resource(Row row, BundleEntrySearchModeEnum mode) {
+        IBaseResource r = HistoryBundle.stored(fhir, row.type(), row.id(), row.json(), row.versionId(), row.lastUpdated());
+        ResourceMetadataKeyEnum.ENTRY_SEARCH_MODE.put(r, mode);
+        return r;
+    }
+}

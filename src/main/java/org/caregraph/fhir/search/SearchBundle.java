@@ -1,0 +1,66 @@
+package org.caregraph.fhir.search;
+
+import ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.hl7.fhir.r4.model.InstantType;
+
+/**
+ * The result of one search, as HAPI pages it: HAPI keeps this object between page requests (its paging provider) and
+ * asks for the entries {@code from} to {@code to}. It holds no results, only the plan and, for each page boundary
+ * reached, the keyset cursor (sort values and key of the last entry before it): the next page seeks from there, so it
+ * neither re-runs the pages before it nor shifts when resources are written in between.
+ */
+final class SearchBundle implements IBundleProvider {
+    private final InstantType published = InstantType.now();
+    private final GraphSearch search;
+    private final SearchPlan plan;
+    /** Offset of a page boundary → cursor of the entry before it (null for offset 0). */
+    private final TreeMap<Integer, List<Object>> cursors = new TreeMap<>();
+    private Integer size;
+
+    SearchBundle(GraphSearch search, SearchPlan plan) {
+        this.search = search;
+        this.plan = plan;
+        cursors.put(0, null);
+    }
+
+    @Override
+    public synchronized List<IBaseResource> getResources(int from, int to) {
+        Map.Entry<Integer, List<Object>> start = cursors.floorEntry(from);
+        List<GraphSearch.Row> rows = search.page(plan, start.getValue(), from - start.getKey(), to - from);
+        if (!rows.isEmpty()) cursors.put(from + rows.size(), rows.getLast().cursor());
+        List<IBaseResource> out = new ArrayList<>(rows.size());
+        for (GraphSearch.Row row : rows) out.add(search.resource(row, BundleEntrySearchModeEnum.MATCH));
+        for (GraphSearch.Row row : search.included(plan, rows)) out.add(search.resource(row, BundleEntrySearchModeEnum.INCLUDE));
+        return out;
+    }
+
+    /** Counted only when asked for (_total=accurate, _summary=count): a count reads every match. */
+    @Override
+    public synchronized Integer size() {
+        if (size == null && plan.total()) size = search.count(plan);
+        return size;
+    }
+
+    @Override
+    public IPrimitiveType<Date> getPublished() {
+        return published;
+    }
+
+    @Override
+    public String getUuid() {
+        return null;
+    }
+
+    @Override
+    public Integer preferredPageSize() {
+        return null;
+    }
+}

@@ -1,0 +1,43 @@
+package org.caregraph.fhir.search;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.caregraph.search.SearchParams;
+
+/**
+ * A FHIR search turned into what the graph query needs: where it starts (a start fragment of {@code cypher/search/}
+ * with its parameters), the conditions of {@code search/filter}, the sort keys of {@code search/page}, and what the
+ * result carries besides the matches (includes, total).
+ *
+ * @param anchor     the start fragment, e.g. {@code search/anchor-reference}
+ * @param empty      a condition can match nothing (a chain without targets): no query runs
+ * @param total      count the matches (_total=accurate, _summary=count)
+ */
+public record SearchPlan(String type, String anchor, Map<String, Object> anchorParams, List<Map<String, Object>> conditions,
+                         List<Map<String, Object>> sorts, List<Boolean> desc, List<Include> includes,
+                         List<Include> revincludes, boolean total, boolean empty) {
+
+    /**
+     * An _include ({@code source:param[:target]}) or _revinclude: for _include the resources that {@code source}
+     * resources reference through {@code param}; for _revinclude the {@code source} resources that reference the
+     * results through it.
+     */
+    public record Include(String source, SearchParams.Param param, String target, boolean iterate) {
+    }
+
+    /** The parameters of the composed query (fragments read only these names). */
+    Map<String, Object> parameters() {
+        Map<String, Object> p = new HashMap<>(anchorParams);
+        p.put("type", type);
+        p.put("conditions", conditions);
+        p.put("sorts", sorts);
+        p.put("desc", desc);
+        return p;
+    }
+
+    /** The composed query: start fragment, filter, then the result fragment {@code result}. */
+    String query(String result) {
+        return anchor + "+search/filter+" + result;
+    }
+}
