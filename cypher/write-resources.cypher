@@ -1,14 +1,12 @@
-// The single write path for FHIR resources (import, REST writes and NLP all go through GraphWriter), step 1 of 4:
-// the resource nodes. $rows: [{key, type, id, json, hash, time, gender, end, status, valueKeys, valueNumbers, valueUnits,
-// codingPaths, codingKeys, codingDisplays, encounter, search}].
+// The single write path for FHIR resources (import, REST writes and NLP all go through GraphWriter), step 1 of 5:
+// the resource nodes, run as write-resources+write-node (the node's derived properties are in write-node.cypher,
+// shared with reindex-resources). $rows: [{key, type, id, json, hash, time, gender, end, status, valueKeys,
+// valueNumbers, valueUnits, codingPaths, codingKeys, codingDisplays, encounter, search}].
 // A row whose content hash equals the stored one is skipped: re-importing the same data changes nothing. For a new or
 // changed resource the prior version is kept (a deletion's tombstone too: writing a deleted resource re-creates it)
 // and the relationships derived from the old content are dropped (NLP mentions and the analyzer version too); steps
 // 2-5 (write-references, write-codes, write-identifiers, write-mentions) rebuild them from the new content, in the
 // same transaction.
-// The few facts analytics read (gender, period end, status, numeric values with their codes, the codings as written,
-// the encounter named) are set beside the JSON; a null removes a stale one. The values of the resource's search
-// parameters (r.search: {`sp.<param>...`: list}, see org.caregraph.search.SearchIndexer) replace the old ones whole.
 CYPHER replan=skip
 UNWIND $rows AS r
 MERGE (n:Resource {key: r.key})
@@ -24,18 +22,7 @@ CALL (n) {
   WHERE old.path IS NOT NULL OR type(old) IN ['IDENTIFIED_BY', 'MENTIONS']
   DELETE old
 }
-CALL (n, r) {
-  UNWIND [k IN keys(n) WHERE k STARTS WITH 'sp.' AND NOT k IN keys(r.search)] AS stale
-  SET n[stale] = null
-}
-SET n += r.search
-SET n:$(r.type),
-    n.id = r.id, n.resourceType = r.type, n.json = r.json, n.hash = r.hash, n.time = r.time,
-    n.gender = r.gender, n.end = r.end, n.status = r.status,
-    n.valueKeys = r.valueKeys, n.valueNumbers = r.valueNumbers, n.valueUnits = r.valueUnits,
-    n.codingPaths = r.codingPaths, n.codingKeys = r.codingKeys, n.codingDisplays = r.codingDisplays,
-    n.encounter = r.encounter,
+SET n.json = r.json, n.hash = r.hash,
     n.versionId = coalesce(n.versionId, 0) + 1,
     n.lastUpdated = toString(datetime.transaction())
 REMOVE n.placeholder, n.deleted, n.nlpVersion
-RETURN n.key AS key

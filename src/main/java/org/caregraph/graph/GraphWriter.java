@@ -168,15 +168,50 @@ public class GraphWriter {
         }
     }
 
+    /**
+     * Derives again what the graph keeps beside each resource (facts, search values, references, codes, identifiers)
+     * from its stored content, without a new version: for data an older CareGraph stored (rewrite-resources.cypher).
+     *
+     * @param batch records of stored resources, mapped without enrichment
+     * @return the keys re-derived (current resources only)
+     */
+    public WriteResult reindex(List<ResourceRecord> batch) {
+        if (batch.isEmpty()) return new WriteResult(Set.of());
+        return inWriteTransaction(tx -> writeIn(tx, batch, "rewrite-resources", true));
+    }
+
+    /**
+     * Notes analyzed again (NLP re-run): those whose analysis changed are rewritten in place with their new mentions and
+     * derived resources, without a new version of the note (its client content is unchanged); the others are marked
+     * with the analyzer version.
+     */
+    public WriteResult reanalyze(List<ResourceRecord> notes) {
+        if (notes.isEmpty()) return new WriteResult(Set.of());
+        return inWriteTransaction(tx -> writeIn(tx, notes, "rewrite-resources", false));
+    }
+
+    /** Removes the NLP text concepts no mention points to any more (nlp-prune-concepts.cypher). */
+    public long pruneTextConcepts() {
+        return inWriteTransaction(tx -> tx.run(Cypher.query("nlp-prune-concepts")).single().get("pruned").asLong());
+    }
+
     private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> given) {
-        List<ResourceRecord> batch = withDerived(given);
-        List<Map<String, Object>> nodes = new ArrayList<>(batch.size());
-        for (ResourceRecord r : batch) nodes.add(r.nodeParameters());
-        Set<String> changed = new HashSet<>();
-        tx.run(Cypher.query("write-resources"), Values.parameters("rows", nodes))
-                .forEachRemaining(rec -> changed.add(rec.get("key").asString()));
+        return writeIn(tx, given, "write-resources", false);
+    }
+
+    /**
+     * The write path; {@code head}: its first step (write-resources, or rewrite-resources for content rewritten in
+     * place), ended by write-node. Resources derived from notes are ordinary writes (write-resources) in the same
+     * transaction.
+     */
+    private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> given, String head, boolean force) {
+        Set<String> changed = writeNodes(tx, given, head, force);
+        List<ResourceRecord> derived = derived(given);
+        if (!derived.isEmpty()) changed.addAll(writeNodes(tx, derived, "write-resources", false));
         markAnalyzed(tx, given, changed);
         if (changed.isEmpty()) return new WriteResult(changed);
+        List<ResourceRecord> batch = new ArrayList<>(given);
+        batch.addAll(derived);
 
         // only what is new or changed gets its relationships rebuilt; the last row of a key wins
         Map<String, ResourceRecord> latest = new LinkedHashMap<>();
@@ -249,14 +284,20 @@ public class GraphWriter {
         if (!rows.isEmpty()) tx.run(Cypher.query("nlp-version"), Values.parameters("rows", rows)).consume();
     }
 
-    /** The batch with each note's derived resources after it: they are written, and go, with their note. */
-    private static List<ResourceRecord> withDerived(List<ResourceRecord> batch) {
-        if (batch.stream().allMatch(r -> r.nlp() == null || r.nlp().derived().isEmpty())) return batch;
+    /** Step 1: the nodes of {@code records} (head + write-node); returns the keys written. */
+    private static Set<String> writeNodes(TransactionContext tx, List<ResourceRecord> records, String head, boolean force) {
+        List<Map<String, Object>> nodes = new ArrayList<>(records.size());
+        for (ResourceRecord r : records) nodes.add(r.nodeParameters());
+        Set<String> written = new HashSet<>();
+        tx.run(Cypher.query(head + "+write-node"), Values.parameters("rows", nodes, "force", force))
+                .forEachRemaining(rec -> written.add(rec.get("key").asString()));
+        return written;
+    }
+
+    /** The resources derived from the batch's notes: they are written, and go, with their note. */
+    private static List<ResourceRecord> derived(List<ResourceRecord> batch) {
         List<ResourceRecord> all = new ArrayList<>();
-        for (ResourceRecord r : batch) {
-            all.add(r);
-            if (r.nlp() != null) all.addAll(r.nlp().derived());
-        }
+        for (ResourceRecord r : batch) if (r.nlp() != null) all.addAll(r.nlp().derived());
         return all;
     }
 

@@ -94,6 +94,18 @@ public class ResourceMapper {
      *                   (returns null when unknown); outside a Bundle nothing resolves
      */
     public ResourceRecord map(ObjectNode resource, Function<String, String> urnLookup) {
+        return map(resource, urnLookup, enricher.get());
+    }
+
+    /**
+     * A stored resource mapped again as it is, without enrichment (its NLP analysis is kept as stored): for
+     * {@link GraphWriter#reindex}.
+     */
+    public ResourceRecord rederive(ObjectNode stored) {
+        return map(stored, null, null);
+    }
+
+    private ResourceRecord map(ObjectNode resource, Function<String, String> urnLookup, RecordEnricher enrich) {
         String type = text(resource, "resourceType");
         if (type == null) throw new InvalidResourceException("required", "resource has no resourceType", null);
         if (!resourceTypes.contains(type)) {
@@ -104,7 +116,6 @@ public class ResourceMapper {
         if (!ID.matcher(id).matches()) {
             throw new InvalidResourceException("invalid", "invalid id '" + id + "' (FHIR ids are [A-Za-z0-9-.]{1,64})", type + ".id");
         }
-        RecordEnricher enrich = enricher.get();
         if (enrich != null) enrich.strip(resource);
         rewriteUrnReferences(resource, type, urnLookup);
         String text;

@@ -38,4 +38,14 @@ public record Mention(int begin, int end, String text, Category category, String
         concepts = List.copyOf(concepts);
         attributes = List.copyOf(attributes);
     }
+
+    /**
+     * What the note says happened to the patient at its encounter: affirmed (not negated), the patient's, certain,
+     * current (neither historical nor hypothetical), and not from a list of the medications the patient takes (mostly
+     * prescribed at earlier encounters). Resources are derived from these only; the Synthea evaluation scores them.
+     */
+    public boolean encounterEvent() {
+        return !negated && experiencer == Experiencer.PATIENT && certainty == Certainty.CERTAIN
+                && temporality == Temporality.CURRENT && !"medications".equals(section);
+    }
 }

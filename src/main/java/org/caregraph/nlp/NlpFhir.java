@@ -127,10 +127,7 @@ final class NlpFhir {
      * negated, uncertain, hypothetical or not-the-patient's mention (those stay mentions), nor for an unlinked one.
      */
     static Optional<Kind> kind(Mention m) {
-        if (m.negated() || m.concepts().isEmpty() || m.experiencer() != Mention.Experiencer.PATIENT
-                || m.certainty() != Mention.Certainty.CERTAIN || m.temporality() == Mention.Temporality.HYPOTHETICAL) {
-            return Optional.empty();
-        }
+        if (m.concepts().isEmpty() || !m.encounterEvent()) return Optional.empty();
         return switch (m.category()) {
             case MEDICAL_CONDITION -> Optional.of(Kind.Condition);
             case MEDICATION -> Optional.of(Kind.MedicationStatement);
@@ -198,7 +195,7 @@ final class NlpFhir {
                 r.putArray("derivedFrom").addObject().put("reference", noteKey);
             }
             case MedicationStatement -> {
-                r.put("status", m.temporality() == Mention.Temporality.HISTORICAL ? "completed" : "active");
+                r.put("status", "active");
                 r.set("medicationCodeableConcept", code);
                 r.putObject("subject").put("reference", subject);
                 if (encounter != null) r.putObject("context").put("reference", encounter);

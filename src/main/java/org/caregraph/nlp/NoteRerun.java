@@ -18,9 +18,9 @@ import org.springframework.stereotype.Component;
 /**
  * {@code caregraph nlp rerun}: analyzes stored notes again after the lexicon or rules changed — those whose
  * {@code nlpVersion} is not the analyzer's (or all) — a page at a time, each page mapped like any write (the note's
- * stored analysis extension is replaced) and written through the single writer. A note whose result is the same is
- * not rewritten (same content hash: the extension holds the findings, not the analyzer version); only its
- * {@code nlpVersion} moves on.
+ * stored analysis extension is replaced) and written in place through the single writer ({@link GraphWriter#reanalyze}:
+ * the client's content is unchanged, so no new version). A note whose findings are the same is not rewritten (same
+ * content hash: the extension holds the findings, not the analyzer version); only its {@code nlpVersion} moves on.
  */
 @Component
 public class NoteRerun {
@@ -73,11 +73,12 @@ public class NoteRerun {
                 if (r.nlp() == null || r.nlp().error() != null) failed++;
                 records.add(r);
             }
-            rewritten += writer.write(records).changed().size();
+            rewritten += writer.reanalyze(records).changed().size();
             read += page.size();
             after = page.getLast().getKey();
             progress.accept(new Progress(read, rewritten, failed));
         }
+        if (rewritten > 0) writer.pruneTextConcepts();
         return new Progress(read, rewritten, failed);
     }
 

@@ -49,7 +49,7 @@ public final class SyntheaEvaluation {
         FILTERS.put("affirmed", affirmed);
         Predicate<Mention> current = affirmed.and(m -> m.temporality() == Mention.Temporality.CURRENT);
         FILTERS.put("affirmedCurrent", current);
-        FILTERS.put("encounterEvents", current.and(m -> !"medications".equals(m.section())));
+        FILTERS.put("encounterEvents", Mention::encounterEvent);
     }
 
     private SyntheaEvaluation() {

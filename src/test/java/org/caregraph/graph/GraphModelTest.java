@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Placeholders, conditional references, load order and versions, on small hand-made inputs. */
+// the FHIR → graph model as received: NLP, on by default, adds its analysis and derived resources (tested on its own)
+@org.springframework.test.context.TestPropertySource(properties = "caregraph.nlp.enabled=false")
 class GraphModelTest extends GraphTest {
     @TempDir Path dir;
 

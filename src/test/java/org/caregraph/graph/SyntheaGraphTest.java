@@ -22,6 +22,8 @@ import org.neo4j.driver.Record;
 
 /** Every resource of the Synthea sample, imported and read back; the graph model derived from it, checked independently. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// the FHIR → graph model as received: NLP, on by default, adds its analysis and derived resources (tested on its own)
+@org.springframework.test.context.TestPropertySource(properties = "caregraph.nlp.enabled=false")
 class SyntheaGraphTest extends GraphTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** key → input resource with urn:uuid references resolved as a FHIR server resolves them in a transaction. */

@@ -12,11 +12,9 @@ import org.caregraph.GraphTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.context.annotation.Import;
 import org.springframework.test.context.TestPropertySource;
 
 /** {@code caregraph.nlp.enabled=false}: an analyzer is there, but notes are stored without analysis. */
-@Import(NoteNlpTest.TestConfig.class)
 @TestPropertySource(properties = "caregraph.nlp.enabled=false")
 class NlpDisabledTest extends GraphTest {
     @Autowired NoteRerun rerun;
