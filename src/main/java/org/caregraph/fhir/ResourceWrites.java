@@ -100,14 +100,22 @@ final class ResourceWrites {
      * @throws PreconditionFailedException (412) when an If-Match version is not the current one; nothing is written
      */
     Map<String, GraphWriter.Stored> commit(List<GraphWriter.Op> ops) {
-        Map<String, GraphWriter.Stored> stored;
+        Map<String, GraphWriter.Stored> stored = commitUnlinked(ops);
+        linkJourneys();
+        return stored;
+    }
+
+    /** {@link #commit} without relinking journeys: a batch commits entry by entry and relinks once at the end. */
+    Map<String, GraphWriter.Stored> commitUnlinked(List<GraphWriter.Op> ops) {
         try {
-            stored = writer.transaction(ops);
+            return writer.transaction(ops);
         } catch (GraphWriter.VersionConflictException e) {
             throw preconditionFailed(e.getMessage());
         }
+    }
+
+    void linkJourneys() {
         writer.linkJourneys();
-        return stored;
     }
 
     /**

@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -43,8 +44,9 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * <p>
  * A transaction is all or nothing: every change goes to the graph in ONE write transaction ({@link
  * GraphWriter#transaction}); any failing entry (invalid resource, If-Match conflict, several conditional matches)
- * fails the request with that entry's OperationOutcome and nothing is written. A batch commits each entry on its own
- * and answers per entry. A Bundle that HAPI cannot parse at all (structurally invalid JSON/XML) is refused whole (400).
+ * fails the request with that entry's OperationOutcome and nothing is written. A batch answers per entry: a failing
+ * entry changes nothing for the others. A Bundle that HAPI cannot parse at all (structurally invalid JSON/XML) is
+ * refused whole (400).
  */
 class TransactionProvider {
     /** {@code Type}, {@code Type/id} or {@code Type/id/_history/v}, then an optional {@code ?query}. */
@@ -130,31 +132,60 @@ class TransactionProvider {
         Map<String, String> urns = new HashMap<>();
         Map<String, String> created = new HashMap<>();
         List<Step> steps = inOrder(entries).stream().map(e -> at(e, () -> resolve(e, urns, created))).toList();
-        checkOverlaps(steps);
         for (Step s : steps) at(s.entry, () -> change(s, urns));
+        checkOverlaps(steps);
         List<GraphWriter.Op> ops = steps.stream().map(s -> s.op).filter(op -> op != null).toList();
         Map<String, GraphWriter.Stored> stored = ops.isEmpty() ? Map.of() : writes.commit(ops);
         return response(Bundle.BundleType.TRANSACTIONRESPONSE, entries.size(), steps, stored, Map.of());
     }
 
-    /** Each entry on its own: its own write transaction, its own answer. */
+    /** Each entry on its own, with its own answer: one failing entry changes nothing for the others. */
     private Bundle batch(List<Entry> entries) {
         Map<String, String> urns = new HashMap<>();
         Map<String, String> created = new HashMap<>();
         List<Step> steps = new ArrayList<>();
-        Map<String, GraphWriter.Stored> stored = new HashMap<>();
         Map<Integer, BaseServerResponseException> failures = new HashMap<>();
         for (Entry e : inOrder(entries)) {
             try {
                 Step s = at(e, () -> resolve(e, urns, created));
-                at(e, () -> change(s, urns));
-                if (s.op != null) stored.putAll(at(e, () -> writes.commit(List.of(s.op))));
-                steps.add(s);
+                steps.add(at(e, () -> change(s, urns)));
             } catch (BaseServerResponseException failure) {
                 failures.put(e.index(), failure);
             }
         }
+        Map<String, GraphWriter.Stored> stored = commitBatch(steps, failures);
+        if (!stored.isEmpty()) writes.linkJourneys();
         return response(Bundle.BundleType.BATCHRESPONSE, entries.size(), steps, stored, failures);
+    }
+
+    /**
+     * A batch's valid changes in one write transaction when no two are about the same resource and all succeed — the
+     * common case (Synthea's organization and practitioner batches), and far cheaper than a transaction per entry;
+     * otherwise (an If-Match conflict among them, or overlapping keys) entry by entry, each failure its own answer.
+     */
+    private Map<String, GraphWriter.Stored> commitBatch(List<Step> steps, Map<Integer, BaseServerResponseException> failures) {
+        List<Step> changing = steps.stream().filter(s -> s.op != null).toList();
+        if (changing.isEmpty()) return Map.of();
+        if (changing.stream().map(s -> s.op.key()).distinct().count() == changing.size()) {
+            try {
+                return writes.commitUnlinked(changing.stream().map(s -> s.op).toList());
+            } catch (RuntimeException oneFailed) {
+                // rolled back whole: find the failing entries one by one
+            }
+        }
+        Map<String, GraphWriter.Stored> stored = new HashMap<>();
+        for (Step s : changing) {
+            try {
+                stored.putAll(at(s.entry, () -> writes.commitUnlinked(List.of(s.op))));
+            } catch (BaseServerResponseException failure) {
+                failures.put(s.entry.index(), failure);
+            } catch (RuntimeException failure) {
+                // the database's message may quote content: the outcome names only the kind of failure
+                failures.put(s.entry.index(), new InternalErrorException(s.entry.where() + ": could not be stored ("
+                        + failure.getClass().getSimpleName() + ")"));
+            }
+        }
+        return stored;
     }
 
     private static List<Entry> inOrder(List<Entry> entries) {
@@ -212,12 +243,10 @@ class TransactionProvider {
     private static void checkOverlaps(List<Step> steps) {
         Map<String, Step> changing = new HashMap<>();
         for (Step s : steps) {
-            boolean changes = s.key != null && !s.entry.method().equals("GET") && !s.status.equals("200 OK")
-                    || s.entry.method().equals("PUT") || s.entry.method().equals("PATCH");
-            if (!changes) continue;
-            Step before = changing.putIfAbsent(s.key, s);
+            if (s.op == null) continue;
+            Step before = changing.putIfAbsent(s.op.key(), s);
             if (before != null) {
-                throw new InvalidRequestException(s.entry.where() + " and " + before.entry.where() + " both change " + s.key);
+                throw new InvalidRequestException(s.entry.where() + " and " + before.entry.where() + " both change " + s.op.key());
             }
         }
     }
@@ -268,6 +297,7 @@ class TransactionProvider {
         Bundle out = new Bundle().setType(type);
         for (int i = 0; i < size; i++) out.addEntry();
         for (Step s : steps) {
+            if (failures.containsKey(s.entry.index())) continue;
             Bundle.BundleEntryResponseComponent r = out.getEntry().get(s.entry.index()).getResponse();
             if (s.entry.method().equals("GET")) {
                 read(s.entry, out.getEntry().get(s.entry.index()));

@@ -153,6 +153,22 @@ class TransactionTest extends FhirHttpTest {
     }
 
     @Test
+    void anXmlTransaction() throws Exception {
+        String p = "urn:uuid:" + fresh();
+        String xml = "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"transaction\"/>"
+                + "<entry><fullUrl value=\"" + p + "\"/><resource><Patient><gender value=\"male\"/></Patient></resource>"
+                + "<request><method value=\"POST\"/><url value=\"Patient\"/></request></entry>"
+                + "<entry><resource><Observation><status value=\"final\"/><code><text value=\"x\"/></code>"
+                + "<subject><reference value=\"" + p + "\"/></subject></Observation></resource>"
+                + "<request><method value=\"POST\"/><url value=\"Observation\"/></request></entry></Bundle>";
+        HttpResponse<String> res = send("POST", "", xml, "Content-Type", "application/fhir+xml");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        JsonNode out = json(res);
+        assertThat(count("MATCH (:Observation {key:$o})-[:SUBJECT]->(:Patient {key:$p}) RETURN count(*) AS c",
+                "o", key(out, 1), "p", key(out, 0))).isEqualTo(1);
+    }
+
+    @Test
     void aBatchAnswersPerEntryAndWritesTheGoodOnes() throws Exception {
         String basic = "batch-" + fresh();
         ObjectNode b = bundle("batch");
@@ -162,13 +178,18 @@ class TransactionTest extends FhirHttpTest {
         entry(b, null, "PUT", "Basic/" + basic, "{\"resourceType\":\"Basic\",\"code\":{\"text\":\"b\"}}");
         entry(b, null, "GET", "Basic/" + basic, null);
         entry(b, null, "GET", "Basic/none-" + fresh(), null);
+        String guarded = "batch-guarded-" + fresh();
+        send("PUT", "Basic/" + guarded, "{\"resourceType\":\"Basic\",\"id\":\"" + guarded + "\",\"code\":{\"text\":\"v1\"}}");
+        entry(b, null, "PUT", "Basic/" + guarded, "{\"resourceType\":\"Basic\",\"code\":{\"text\":\"v2\"}}")
+                .with("request").put("ifMatch", "W/\"9\"");
         long patients = count("MATCH (p:Patient) WHERE p.json CONTAINS '1901-01-01' RETURN count(p) AS c");
         long observations = count("MATCH (o:Observation) RETURN count(o) AS c");
         HttpResponse<String> res = post(b);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         JsonNode out = json(res);
         assertThat(out.get("type").asText()).isEqualTo("batch-response");
-        assertThat(statuses(out)).containsExactly("201 Created", "422 Unprocessable Entity", "201 Created", "200 OK", "404 Not Found");
+        assertThat(statuses(out)).containsExactly("201 Created", "422 Unprocessable Entity", "201 Created", "200 OK", "404 Not Found",
+                "412 Precondition Failed");
         assertThat(out.get("entry").get(1).at("/response/outcome/resourceType").asText()).isEqualTo("OperationOutcome");
         assertThat(out.get("entry").get(1).at("/response/outcome/issue/0/expression/0").asText()).isEqualTo("Observation.subject");
         // reads come after the writes: the GET sees the PUT of the same batch
@@ -176,6 +197,7 @@ class TransactionTest extends FhirHttpTest {
         assertThat(count("MATCH (p:Patient) WHERE p.json CONTAINS '1901-01-01' RETURN count(p) AS c")).isEqualTo(patients + 1);
         assertThat(count("MATCH (o:Observation) RETURN count(o) AS c")).isEqualTo(observations);
         assertThat(count("MATCH (b:Basic {key:$k}) WHERE b.versionId = 1 RETURN count(b) AS c", "k", "Basic/" + basic)).isEqualTo(1);
+        assertThat(json(send("GET", "Basic/" + guarded, null)).at("/code/text").asText()).isEqualTo("v1");
     }
 
     private static List<Path> synthea() throws Exception {
