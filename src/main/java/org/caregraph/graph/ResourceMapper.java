@@ -102,7 +102,19 @@ public class ResourceMapper {
      * {@link GraphWriter#reindex}.
      */
     public ResourceRecord rederive(ObjectNode stored) {
-        return map(stored, null, null);
+        // derived as it was at its write: from the content without the server's own additions (the NLP extension),
+        // which stay in the stored JSON
+        ObjectNode content = stored.deepCopy();
+        RecordEnricher enrich = enricher.get();
+        if (enrich != null) enrich.strip(content);
+        ResourceRecord record = map(content, null, null);
+        String json;
+        try {
+            json = this.json.writeValueAsString(stored);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return record.json().equals(json) ? record : record.withAnalysis(json, null);
     }
 
     private ResourceRecord map(ObjectNode resource, Function<String, String> urnLookup, RecordEnricher enrich) {

@@ -46,9 +46,15 @@ class ConditionalTest extends FhirHttpTest {
         assertThat(json(third).get("resourceType").asText()).isEqualTo("OperationOutcome");
         assertThat(graphSize()).isEqualTo(before);
 
-        // what the stand-in matcher cannot answer is refused, not guessed
-        assertThat(send("POST", "Patient", patient(null, mrn, "1970-01-01"), "If-None-Exist", "birthdate=1950-01-01").statusCode())
+        // the condition is a full search: a parameter no Patient has is refused, not guessed
+        assertThat(send("POST", "Patient", patient(null, mrn, "1970-01-01"), "If-None-Exist", "no-such-param=1").statusCode())
                 .isEqualTo(400);
+        assertThat(patients(mrn)).isEqualTo(2);
+        // any search parameter works: of the two with that MRN one was born 1950-01-01, so that one is the match
+        HttpResponse<String> narrowed = send("POST", "Patient", patient(null, mrn, "1970-01-01"), "If-None-Exist",
+                condition + "&birthdate=1950-01-01");
+        assertThat(narrowed.statusCode()).isEqualTo(200);
+        assertThat(json(narrowed).get("id").asText()).isEqualTo(id);
         assertThat(patients(mrn)).isEqualTo(2);
     }
 
