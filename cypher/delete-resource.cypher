@@ -26,6 +26,6 @@ CALL (n) {
 SET n.deleted = true,
     n.versionId = n.versionId + 1,
     n.lastUpdated = toString(datetime.transaction())
-REMOVE n.json, n.hash, n.time, n.end, n.gender, n.status, n.valueKeys, n.valueNumbers, n.valueUnits,
+REMOVE n.json, n.hash, n.contentHash, n.time, n.end, n.gender, n.status, n.valueKeys, n.valueNumbers, n.valueUnits,
        n.codingPaths, n.codingKeys, n.codingDisplays, n.encounter
 RETURN n.versionId AS versionId

@@ -16,4 +16,4 @@ CALL (n, reanalyzed) {
   WHERE old.path IS NOT NULL OR type(old) = 'IDENTIFIED_BY' OR (reanalyzed AND type(old) = 'MENTIONS')
   DELETE old
 }
-SET n.json = r.json, n.hash = r.hash
+SET n.json = r.json, n.hash = r.hash, n.contentHash = r.contentHash

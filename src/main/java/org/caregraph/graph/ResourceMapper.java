@@ -151,7 +151,8 @@ public class ResourceMapper {
         // the encounter an event belongs to, for journeys: the first literal reference named ENCOUNTER
         refs.stream().filter(r -> r.rel().equals("ENCOUNTER") && "Encounter".equals(r.type()) && r.ident() == null)
                 .findFirst().ifPresent(r -> facts.put("encounter", r.key()));
-        ResourceRecord record = new ResourceRecord(type + "/" + id, type, id, text, hash(text), time(resource), derived.patient,
+        String hash = hash(text);
+        ResourceRecord record = new ResourceRecord(type + "/" + id, type, id, text, hash, hash, time(resource), derived.patient,
                 refs, codes, identifiers(resource, type), facts, search == null ? Map.of() : search.values(parsed), null);
         return enrich == null ? record : enrich.enrich(resource, record, this);
     }

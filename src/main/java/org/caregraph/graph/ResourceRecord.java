@@ -9,7 +9,9 @@ import java.util.Map;
  *
  * @param key         {@code Type/id}
  * @param json        the resource exactly as received (after bundle-local urn:uuid references were resolved)
- * @param hash        content hash of {@code json}; an unchanged resource is not written again
+ * @param hash        hash of {@code json}; an unchanged resource is not written again
+ * @param contentHash hash of the client's content, without what the server adds (a note's NLP analysis): when only
+ *                    the additions change, the resource is rewritten in place, not as a new version
  * @param time        the clinically relevant instant (period start, effective, onset...), ISO-8601, or null
  * @param patient     key of the patient this resource is about, when it names one (drives the encounter chain)
  * @param identifiers {@code Type|system|value} keys of the resource's business identifiers
@@ -19,7 +21,7 @@ import java.util.Map;
  * @param nlp         what NLP found in a note (a {@link RecordEnricher} sets it), written with it; null otherwise
  */
 public record ResourceRecord(
-        String key, String type, String id, String json, String hash, String time, String patient,
+        String key, String type, String id, String json, String hash, String contentHash, String time, String patient,
         List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts, Map<String, Object> search,
         Analysis nlp) {
 
@@ -43,10 +45,13 @@ public record ResourceRecord(
         }
     }
 
-    /** This record with {@code json} (the note with its analysis added) and {@code nlp}; the hash follows the json. */
+    /**
+     * This record with {@code json} (the note with its analysis added) and {@code nlp}; the hash follows the json, the
+     * content hash stays the client content's.
+     */
     public ResourceRecord withAnalysis(String json, Analysis nlp) {
-        return new ResourceRecord(key, type, id, json, ResourceMapper.hash(json), time, patient, refs, codes, identifiers,
-                facts, search, nlp);
+        return new ResourceRecord(key, type, id, json, ResourceMapper.hash(json), contentHash, time, patient, refs, codes,
+                identifiers, facts, search, nlp);
     }
 
     /**
@@ -78,6 +83,7 @@ public record ResourceRecord(
         m.put("id", id);
         m.put("json", json);
         m.put("hash", hash);
+        m.put("contentHash", contentHash);
         m.put("time", time);
         for (String f : FACTS) m.put(f, facts.get(f));
         m.put("search", search);

@@ -78,7 +78,8 @@ public class NoteRerun {
             after = page.getLast().getKey();
             progress.accept(new Progress(read, rewritten, failed));
         }
-        if (rewritten > 0) writer.pruneTextConcepts();
+        // notes rewritten in place here or by the import leave the text concepts of their old findings behind
+        writer.pruneTextConcepts();
         return new Progress(read, rewritten, failed);
     }
 
