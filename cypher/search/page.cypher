@@ -12,11 +12,13 @@ WITH n, [s IN $sorts | coalesce(reduce(m = null, v IN CASE s.prop
     + [n.key] AS sk
 WHERE $after IS NULL OR reduce(r = 0, i IN range(0, 3) | CASE WHEN r <> 0 THEN r WHEN sk[i] = $after[i] THEN 0
     WHEN (sk[i] > $after[i]) <> $desc[i] THEN 1 ELSE -1 END) > 0
-RETURN n.resourceType AS type, n.id AS id, n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated,
-       sk AS cursor
+WITH n, sk
 ORDER BY CASE WHEN $desc[0] THEN null ELSE sk[0] END, CASE WHEN $desc[0] THEN sk[0] END DESC,
          CASE WHEN $desc[1] THEN null ELSE sk[1] END, CASE WHEN $desc[1] THEN sk[1] END DESC,
          CASE WHEN $desc[2] THEN null ELSE sk[2] END, CASE WHEN $desc[2] THEN sk[2] END DESC,
          sk[3]
 SKIP $skip
 LIMIT $limit
+// the page's content is read for the page only, after sorting (not for every candidate)
+RETURN n.resourceType AS type, n.id AS id, n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated,
+       sk AS cursor
