@@ -96,7 +96,9 @@ public class GraphSearch implements ResourceMatcher {
         p.put("after", after);
         p.put("skip", skip);
         p.put("limit", limit);
-        return reader.list(plan.query("search/page"), p, Row::of);
+        // without _sort the order is the key's alone: the cheaper fragment, same page and cursor
+        boolean unsorted = plan.sorts().stream().allMatch(sort -> "none".equals(sort.get("prop")));
+        return reader.list(plan.query(unsorted ? "search/page-by-key" : "search/page"), p, Row::of);
     }
 
     int count(SearchPlan plan) {
