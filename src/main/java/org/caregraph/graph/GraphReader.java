@@ -3,9 +3,11 @@ package org.caregraph.graph;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
@@ -50,6 +52,24 @@ public class GraphReader {
     /** Every version, newest first, deletions included; empty when the resource never existed. */
     public List<StoredResource> history(String key) {
         return list("read-history", Map.of("key", key), StoredResource::of);
+    }
+
+    /**
+     * Stored resources as (key, JSON) from {@code cypher/NAME.cypher} a page at a time, in key order, for the commands
+     * that go over the whole store (reindex, NLP re-runs) without holding it: the query takes {@code $after} (the last
+     * key of the previous page, '' at first) and {@code $limit} besides {@code parameters}.
+     */
+    public void forEachPage(String name, Map<String, ?> parameters, int pageSize, Consumer<List<Map.Entry<String, String>>> page) {
+        String after = "";
+        while (true) {
+            Map<String, Object> p = new HashMap<>(parameters);
+            p.put("after", after);
+            p.put("limit", pageSize);
+            List<Map.Entry<String, String>> rows = list(name, p, r -> Map.entry(r.get("key").asString(), r.get("json").asString()));
+            if (rows.isEmpty()) return;
+            page.accept(rows);
+            after = rows.getLast().getKey();
+        }
     }
 
     /** The rows of the query in {@code cypher/NAME.cypher}, each mapped by {@code row}. */

@@ -37,24 +37,17 @@ public class GraphReindex {
     }
 
     public Progress run(int pageSize, Consumer<Progress> progress) {
-        long read = 0;
-        long reindexed = 0;
-        long failed = 0;
-        String after = "";
-        while (true) {
-            List<Map.Entry<String, String>> page = reader.list("reindex-page", Map.of("after", after, "limit", pageSize),
-                    r -> Map.entry(r.get("key").asString(), r.get("json").asString()));
-            if (page.isEmpty()) break;
+        long[] done = new long[3]; // read, re-derived, failed
+        reader.forEachPage("reindex-page", Map.of(), pageSize, page -> {
             // mapping is CPU work (FHIR parsing, FHIRPath): spread over the cores; writing stays single
             List<ResourceRecord> records = page.parallelStream().map(this::rederive).filter(Objects::nonNull).toList();
-            failed += page.size() - records.size();
-            reindexed += writer.reindex(records).changed().size();
-            read += page.size();
-            after = page.getLast().getKey();
-            progress.accept(new Progress(read, reindexed, failed));
-        }
+            done[2] += page.size() - records.size();
+            done[1] += writer.reindex(records).changed().size();
+            done[0] += page.size();
+            progress.accept(new Progress(done[0], done[1], done[2]));
+        });
         writer.linkJourneys();
-        return new Progress(read, reindexed, failed);
+        return new Progress(done[0], done[1], done[2]);
     }
 
     private ResourceRecord rederive(Map.Entry<String, String> stored) {

@@ -3,7 +3,6 @@ package org.caregraph.nlp;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -58,29 +57,18 @@ public class NoteRerun {
         NoteAnalyzer analyzer = enricher.analyzer()
                 .orElseThrow(() -> new IllegalStateException("NLP is off: no analyzer, or caregraph.nlp.enabled=false"));
         analyzer.refresh();
-        long read = 0;
-        long rewritten = 0;
-        long failed = 0;
-        String after = "";
-        while (true) {
-            List<Map.Entry<String, String>> page = reader.list("nlp-notes",
-                    Map.of("after", after, "all", all, "version", analyzer.version(), "limit", pageSize),
-                    r -> Map.entry(r.get("key").asString(), r.get("json").asString()));
-            if (page.isEmpty()) break;
-            List<ResourceRecord> records = new ArrayList<>(page.size());
-            for (Map.Entry<String, String> note : page) {
-                ResourceRecord r = mapper.map(tree(note.getValue()), null);
-                if (r.nlp() == null || r.nlp().error() != null) failed++;
-                records.add(r);
-            }
-            rewritten += writer.reanalyze(records).changed().size();
-            read += page.size();
-            after = page.getLast().getKey();
-            progress.accept(new Progress(read, rewritten, failed));
-        }
+        long[] done = new long[3]; // read, rewritten, failed
+        reader.forEachPage("nlp-notes", Map.of("all", all, "version", analyzer.version()), pageSize, page -> {
+            // analysis is the CPU work: spread over the cores; writing stays single
+            List<ResourceRecord> records = page.parallelStream().map(note -> mapper.map(tree(note.getValue()), null)).toList();
+            done[2] += records.stream().filter(r -> r.nlp() == null || r.nlp().error() != null).count();
+            done[1] += writer.reanalyze(records).changed().size();
+            done[0] += page.size();
+            progress.accept(new Progress(done[0], done[1], done[2]));
+        });
         // notes rewritten in place here or by the import leave the text concepts of their old findings behind
         writer.pruneTextConcepts();
-        return new Progress(read, rewritten, failed);
+        return new Progress(done[0], done[1], done[2]);
     }
 
     private static ObjectNode tree(String json) {
