@@ -22,10 +22,18 @@ import org.caregraph.nlp.Mention.Category;
  */
 public final class SyntheaEvaluation {
 
+    private static final int TOP_FALSE_POSITIVES = 10;
+
+    /** Where a predicted concept was first mentioned: the mention's section ("none" outside one) and text. */
+    private record Source(String section, String text) {
+    }
+
     static final class Counts {
         long tp, fp, fn;
         /** Where the false positives were: the section of the mention that predicted them. */
         final Map<String, Long> fpSections = new java.util.TreeMap<>();
+        /** What the false positives were: the text of the mention that predicted them. */
+        final Map<String, Long> fpTexts = new java.util.HashMap<>();
 
         Map<String, Object> toMap() {
             double p = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
@@ -38,6 +46,13 @@ public final class SyntheaEvaluation {
             m.put("recall", round(r));
             m.put("f1", round(p + r == 0 ? 0 : 2 * p * r / (p + r)));
             if (!fpSections.isEmpty()) m.put("falsePositivesBySection", fpSections);
+            if (!fpTexts.isEmpty()) {
+                Map<String, Long> top = new LinkedHashMap<>();
+                fpTexts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                        .thenComparing(Map.Entry.comparingByKey())).limit(TOP_FALSE_POSITIVES)
+                        .forEach(e -> top.put(e.getKey(), e.getValue()));
+                m.put("commonFalsePositives", top);
+            }
             return m;
         }
     }
@@ -99,26 +114,28 @@ public final class SyntheaEvaluation {
 
     /**
      * The best-scoring concepts of each mention of {@code category} that passes {@code filter}, each with the section
-     * of its first mention.
+     * and text of its first mention.
      */
-    private static Map<String, String> predicted(List<Mention> mentions, Category category, Predicate<Mention> filter) {
-        Map<String, String> keys = new LinkedHashMap<>();
+    private static Map<String, Source> predicted(List<Mention> mentions, Category category, Predicate<Mention> filter) {
+        Map<String, Source> keys = new LinkedHashMap<>();
         for (Mention m : mentions) {
             if (m.category() != category || !filter.test(m) || m.concepts().isEmpty()) continue;
             double best = m.concepts().getFirst().score();
             m.concepts().stream().filter(c -> c.score() == best)
-                    .forEach(c -> keys.putIfAbsent(c.key(), m.section() == null ? "none" : m.section()));
+                    .forEach(c -> keys.putIfAbsent(c.key(),
+                            new Source(m.section() == null ? "none" : m.section(), m.text().toLowerCase(java.util.Locale.ROOT))));
         }
         return keys;
     }
 
-    private static void score(Counts c, Set<String> gold, Map<String, String> predicted) {
+    private static void score(Counts c, Set<String> gold, Map<String, Source> predicted) {
         for (var k : predicted.entrySet()) {
             if (gold.contains(k.getKey())) {
                 c.tp++;
             } else {
                 c.fp++;
-                c.fpSections.merge(k.getValue(), 1L, Long::sum);
+                c.fpSections.merge(k.getValue().section(), 1L, Long::sum);
+                c.fpTexts.merge(k.getValue().text(), 1L, Long::sum);
             }
         }
         for (String k : gold) {
