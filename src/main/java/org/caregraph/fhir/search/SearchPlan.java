@@ -11,10 +11,12 @@ import org.caregraph.search.SearchParams;
  * result carries besides the matches (includes, total).
  *
  * @param anchor     the start fragment, e.g. {@code search/anchor-reference}
+ * @param started    the condition the start enforces (not among {@code conditions}), or null
  * @param empty      a condition can match nothing (a chain without targets): no query runs
  * @param total      count the matches (_total=accurate, _summary=count)
  */
-public record SearchPlan(String type, String anchor, Map<String, Object> anchorParams, List<Map<String, Object>> conditions,
+public record SearchPlan(String type, String anchor, Map<String, Object> anchorParams, Map<String, Object> started,
+                         List<Map<String, Object>> conditions,
                          List<Map<String, Object>> sorts, List<Boolean> desc, List<Include> includes,
                          List<Include> revincludes, boolean total, boolean empty) {
 
@@ -33,6 +35,27 @@ public record SearchPlan(String type, String anchor, Map<String, Object> anchorP
         p.put("conditions", conditions);
         p.put("sorts", sorts);
         p.put("desc", desc);
+        return p;
+    }
+
+    /** Whether the search starts at Concepts (a code): a common one may be read faster by {@code search/scan-by-key}. */
+    boolean startsAtConcept() {
+        return anchor.equals("search/anchor-concept") || anchor.equals("search/anchor-code");
+    }
+
+    /**
+     * The parameters of {@code search/candidates} and of a {@code search/scan-by-key} start: the start's own condition
+     * is checked on every scanned resource with the others.
+     */
+    Map<String, Object> scanParameters() {
+        Map<String, Object> p = parameters();
+        p.putIfAbsent("anchorKeys", List.of());
+        p.putIfAbsent("anchorCodes", List.of());
+        List<Map<String, Object>> all = new java.util.ArrayList<>(conditions);
+        if (started != null) all.add(started);
+        p.put("conditions", all);
+        p.put("scanFrom", type + "/");
+        p.put("scanTo", type + "0");
         return p;
     }
 

@@ -90,7 +90,7 @@ final class SearchPlanner {
         List<Boolean> desc = new ArrayList<>();
         for (Map<String, Object> s : sorts) desc.add((Boolean) s.get("desc"));
         desc.add(false);
-        return new SearchPlan(type, b.anchor, b.anchorParams, b.filters(), sorts, desc,
+        return new SearchPlan(type, b.anchor, b.anchorParams, b.started, b.filters(), sorts, desc,
                 includes(type, request, "_include", false, lenient), includes(type, request, "_revinclude", true, lenient),
                 countOnly || "accurate".equals(total), b.empty);
     }
@@ -99,7 +99,7 @@ final class SearchPlanner {
     SearchPlan referencing(String type, SearchParams.Param p, List<String> keys) {
         Builder b = new Builder();
         references(p, keys, List.of(), b);
-        return new SearchPlan(type, b.anchor, b.anchorParams, b.filters(), sorts(type, List.of()),
+        return new SearchPlan(type, b.anchor, b.anchorParams, b.started, b.filters(), sorts(type, List.of()),
                 List.of(false, false, false, false), List.of(), List.of(), false, keys.isEmpty());
     }
 

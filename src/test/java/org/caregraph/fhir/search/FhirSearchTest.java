@@ -28,6 +28,8 @@ class FhirSearchTest extends GraphTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
     @Autowired private ResourceMatcher matcher;
+    @Autowired private GraphSearch search;
+    @Autowired private io.micrometer.core.instrument.MeterRegistry meters;
 
     @BeforeAll
     void fixture() throws Exception {
@@ -197,6 +199,62 @@ class FhirSearchTest extends GraphTest {
     private static String condition(String id, String onset) {
         return "{\"resourceType\":\"Condition\",\"id\":\"" + id + "\",\"subject\":{\"reference\":\"Patient/sp-p1\"},"
                 + "\"code\":{\"coding\":[{\"system\":\"http://paging\",\"code\":\"p\"}]},\"onsetDateTime\":\"" + onset + "\"}";
+    }
+
+    @Test
+    void commonCodesPagedByKeyScanGiveTheSamePagesAsStartingAtTheCode() throws Exception {
+        // 40 Conditions: 'common' is the code of those not divisible by 5, 'rare' of the others; 'common' is also the
+        // category of sp-k00 (another parameter); sp-k01 is deleted; sp-k02 is resolved
+        List<String> common = new ArrayList<>();
+        List<String> rare = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String id = String.format("sp-k%02d", i);
+            String code = i % 5 == 0 ? "rare" : "common";
+            put("Condition/" + id, "{\"resourceType\":\"Condition\",\"id\":\"" + id + "\","
+                    + "\"clinicalStatus\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-clinical\","
+                    + "\"code\":\"" + (i == 2 ? "resolved" : "active") + "\"}]},"
+                    + (i == 0 ? "\"category\":[{\"coding\":[{\"system\":\"http://scan\",\"code\":\"common\"}]}]," : "")
+                    + "\"subject\":{\"reference\":\"Patient/sp-p1\"},"
+                    + "\"code\":{\"coding\":[{\"system\":\"http://scan\",\"code\":\"" + code + "\"}]}}");
+            if (i != 1) (code.equals("common") ? common : rare).add(id);
+        }
+        HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create(base() + "Condition/sp-k01")).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).isIn(200, 204);
+        List<String> active = common.stream().filter(id -> !id.equals("sp-k02")).toList();
+
+        Map<String, List<String>> expected = new java.util.LinkedHashMap<>();
+        expected.put("Condition?code=http://scan|common&_count=5", common);
+        expected.put("Condition?code=common&_count=5", common);
+        expected.put("Condition?code=http://scan|common&clinical-status=active&_count=4", active);
+        expected.put("Condition?code=http://scan|rare&_count=3", rare);
+        io.micrometer.core.instrument.Timer scans = meters.timer("caregraph.graph.reads", "query",
+                "search/scan-by-key+search/filter+search/page-by-key");
+        try {
+            for (var e : expected.entrySet()) {
+                search.scanMinCandidates(Integer.MAX_VALUE);
+                assertThat(allPages(e.getKey())).as(e.getKey()).containsExactlyElementsOf(e.getValue());
+                long before = scans.count();
+                search.scanMinCandidates(1);
+                assertThat(allPages(e.getKey())).as(e.getKey() + " by key scan").containsExactlyElementsOf(e.getValue());
+                assertThat(scans.count()).as(e.getKey()).isGreaterThan(before);
+            }
+        } finally {
+            search.scanMinCandidates(1000);
+        }
+    }
+
+    /** The ids of every page of a search, following the next links. */
+    private List<String> allPages(String path) throws Exception {
+        List<String> out = new ArrayList<>();
+        JsonNode page = get(path);
+        while (true) {
+            out.addAll(ids(page, "match"));
+            String next = null;
+            for (JsonNode link : page.get("link")) if (link.get("relation").asText().equals("next")) next = link.get("url").asText();
+            if (next == null) return out;
+            page = getUrl(next);
+        }
     }
 
     @Test
