@@ -19,8 +19,7 @@ final class ConceptCategory {
     record Kinded(Category category, String type, boolean allergy) {
     }
 
-    static final String ALLERGY_CODE = "AllergyIntolerance.code";
-
+    private static final String ALLERGY_CODE = "AllergyIntolerance.code";
     static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
     static final String LOINC = "http://loinc.org";
 

@@ -196,8 +196,7 @@ public final class Lexicon {
 
         private static boolean same(Term a, Term b) {
             return java.util.Objects.equals(a.key(), b.key()) && a.category() == b.category() && a.allergy() == b.allergy()
-                    && a.kind() == b.kind()
-                    && a.words().equals(b.words()) && java.util.Objects.equals(a.display(), b.display());
+                    && a.kind() == b.kind() && a.words().equals(b.words()) && java.util.Objects.equals(a.display(), b.display());
         }
     }
 
