@@ -2,7 +2,7 @@
 // MENTIONS went with its old content (write-resources); the Concepts exist (write-codes ran with them first).
 // $rows: [{key: note key, version: analyzer version or null (failed: the note is re-run later),
 //          mentions: [{concept: Concept key, props: {begin, end, text, category, type, score, negated, certainty,
-//                      experiencer, temporality, section, source}}],
+//                      experiencer, temporality, section, trait, source}}],
 //          derived: [keys of the resources derived from the note, already written in this transaction]}].
 // Marks each derived resource with the note it came from (nlpNote) and returns, per note, the keys of the current
 // resources derived from it earlier that this analysis no longer yields (stale); the writer deletes those.

@@ -7,15 +7,17 @@ import org.caregraph.nlp.ContextRules.Category;
 
 /**
  * What the context says about one mention. {@code triggers} are the literals of the rules that put it in scope
- * (for explanations and debugging).
+ * (for explanations and debugging). {@code named} are the categories whose trigger lies in the mention's own words
+ * ("allergy to peanut" is itself an allergy).
  */
-public record Assertion(Set<Category> categories, List<String> triggers) {
+public record Assertion(Set<Category> categories, List<String> triggers, Set<Category> named) {
 
     public enum Experiencer { PATIENT, OTHER }
 
     public Assertion {
         categories = Set.copyOf(categories);
         triggers = List.copyOf(triggers);
+        named = Set.copyOf(named);
     }
 
     public boolean negated() {
@@ -33,6 +35,16 @@ public record Assertion(Set<Category> categories, List<String> triggers) {
 
     public boolean historical() {
         return categories.contains(Category.HISTORICAL);
+    }
+
+    /** In the scope of an allergy trigger ("allergic to ..."): what it names is an allergen. */
+    public boolean allergen() {
+        return categories.contains(Category.ALLERGY);
+    }
+
+    /** The mention's own words hold an allergy trigger: it names an allergy ("allergy to substance"). */
+    public boolean allergy() {
+        return named.contains(Category.ALLERGY);
     }
 
     public Experiencer experiencer() {

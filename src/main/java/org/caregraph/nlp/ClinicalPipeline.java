@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import opennlp.tools.util.Span;
 import org.caregraph.nlp.Lexicon.Kind;
@@ -28,7 +29,8 @@ import org.caregraph.nlp.Mention.Temporality;
 /**
  * The clinical NLP pipeline over one lexicon, without Spring: sections, sentences, tokens; concepts matched longest
  * first, left to right; attributes; ConText assertions per sentence, then the section's say (a family-history section
- * makes the family the experiencer, a past-history section makes the mention historical). Immutable and thread-safe.
+ * makes the family the experiencer, a past-history section makes the mention historical); then the trait (see
+ * {@link #trait}). Immutable and thread-safe.
  */
 public final class ClinicalPipeline implements NoteAnalyzer {
 
@@ -36,7 +38,17 @@ public final class ClinicalPipeline implements NoteAnalyzer {
     private static final List<String> RULE_FILES = List.of("nlp/medspacy/context_rules.json",
             "nlp/medspacy/section_patterns.json", "nlp/caregraph/section_patterns.json", "nlp/negex/negex_triggers.txt",
             "nlp/negex/history_triggers.txt", "nlp/negex/hypothetical_triggers.txt", "nlp/negex/experiencer_triggers.txt",
-            "nlp/caregraph/negex_triggers.txt", "nlp/caregraph/synonyms.tsv");
+            "nlp/caregraph/negex_triggers.txt", "nlp/caregraph/allergy_triggers.txt", "nlp/caregraph/synonyms.tsv");
+    /**
+     * The pipeline's own rules, beside its files: part of its version. Raise it when code changes what is found (2: the
+     * condition traits and the allergy context), so that stored notes are analyzed again.
+     */
+    private static final int REVISION = 2;
+    /** Sections whose conditions are the patient's report (SYMPTOM) or the clinician's observation (SIGN). */
+    private static final Set<String> SYMPTOM_SECTIONS = Set.of("chief_complaint", "review_of_systems");
+    private static final Set<String> SIGN_SECTIONS = Set.of("physical_exam");
+    /** medspaCy's allergy section categories: everything listed there is an allergy or allergen. */
+    private static final Set<String> ALLERGY_SECTIONS = Set.of("allergies", "allergy");
     private static final String CURATED = "nlp/caregraph/synonyms.tsv";
     /** ConText scopes a sentence; a "sentence" longer than this (a list without punctuation) is judged in pieces. */
     private static final int MAX_SENTENCE_TOKENS = 200;
@@ -49,7 +61,7 @@ public final class ClinicalPipeline implements NoteAnalyzer {
         static final SentenceSplitter SPLITTER = new SentenceSplitter();
         static final ContextEngine ENGINE = new ContextEngine(TOKENIZER, SPLITTER, ContextRules.standard(TOKENIZER));
         static final SectionDetector SECTIONS = SectionDetector.standard();
-        static final String RULES_VERSION = hash(RULE_FILES);
+        static final String RULES_VERSION = hash(RULE_FILES, REVISION);
     }
 
     private final Lexicon lexicon;
@@ -111,7 +123,7 @@ public final class ClinicalPipeline implements NoteAnalyzer {
 
     /** A candidate before its assertion: token range, the terms it matched and their scores. */
     private record Found(int from, int to, Category category, String type, Map<String, ConceptMatch> concepts,
-                         double score) {
+                         double score, boolean allergy) {
     }
 
     private void analyzeSentence(String text, List<Token> tokens, List<SectionDetector.Section> sections, List<Mention> out) {
@@ -149,8 +161,26 @@ public final class ClinicalPipeline implements NoteAnalyzer {
                     .sorted(Comparator.comparingDouble(ConceptMatch::score).reversed()).toList();
             out.add(new Mention(begin, end, text.substring(begin, end), f.category(), f.type(), f.score(), concepts,
                     a.negated(), a.uncertain() ? Certainty.UNCERTAIN : Certainty.CERTAIN, experiencer, temporality,
-                    sectionName, attrs));
+                    sectionName, trait(f, a, sectionName), attrs));
         }
+    }
+
+    /**
+     * A condition is an ALLERGY when its concept is one (coded at AllergyIntolerance.code) or its own words say so
+     * ("allergy to peanut"); otherwise, by section, a SYMPTOM (chief complaint, review of systems: the patient's
+     * report), a SIGN (physical exam: the clinician's observation) or a DIAGNOSIS. A medication in an allergy context
+     * (after "allergic to" in its sentence, or in an allergies section) is an ALLERGEN.
+     */
+    private static Mention.Trait trait(Found f, Assertion a, String sectionOrNull) {
+        String section = sectionOrNull == null ? "" : sectionOrNull; // Set.of(...).contains(null) throws
+        return switch (f.category()) {
+            case MEDICAL_CONDITION -> f.allergy() || a.allergy() ? Mention.Trait.ALLERGY
+                    : SYMPTOM_SECTIONS.contains(section) ? Mention.Trait.SYMPTOM
+                    : SIGN_SECTIONS.contains(section) ? Mention.Trait.SIGN
+                    : Mention.Trait.DIAGNOSIS;
+            case MEDICATION -> a.allergen() || ALLERGY_SECTIONS.contains(section) ? Mention.Trait.ALLERGEN : null;
+            case TEST_TREATMENT_PROCEDURE, ANATOMY -> null;
+        };
     }
 
     private static boolean inHeader(Token t, List<SectionDetector.Section> sections) {
@@ -182,13 +212,15 @@ public final class ClinicalPipeline implements NoteAnalyzer {
         }
         if (best == null) return null;
         Map<String, ConceptMatch> concepts = new LinkedHashMap<>();
+        boolean allergy = false;
         for (Map.Entry<Term, Double> e : scores.entrySet()) {
             Term t = e.getKey();
             if (t.category() != best.category() || t.key() == null) continue;
+            allergy |= t.allergy();
             ConceptMatch c = new ConceptMatch(t.key(), t.system(), t.code(), t.display(), round(e.getValue()));
             concepts.merge(t.key(), c, (x, y) -> x.score() >= y.score() ? x : y);
         }
-        return new Found(m.from(), m.to(), best.category(), best.type(), concepts, round(bestScore));
+        return new Found(m.from(), m.to(), best.category(), best.type(), concepts, round(bestScore), allergy);
     }
 
     private static boolean capitals(String surface) {
@@ -207,9 +239,10 @@ public final class ClinicalPipeline implements NoteAnalyzer {
         return out;
     }
 
-    private static String hash(List<String> resources) {
+    private static String hash(List<String> resources, int revision) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(Integer.toString(revision).getBytes(StandardCharsets.UTF_8));
             for (String resource : resources) {
                 try (InputStream in = ClinicalPipeline.class.getClassLoader().getResourceAsStream(resource)) {
                     if (in == null) throw new IllegalStateException("missing resource " + resource);

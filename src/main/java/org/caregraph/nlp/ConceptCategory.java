@@ -10,12 +10,16 @@ import org.caregraph.nlp.Mention.Category;
  * What kind of thing a concept is, from where the graph uses it (the FHIRPath of its CODED links: a Condition's code is
  * a condition) and, failing that, from the terminology: SNOMED's semantic tag, RxNorm (medications), LOINC (tests).
  * The type is Comprehend Medical's: DX_NAME, GENERIC_NAME / BRAND_NAME, TEST_NAME, PROCEDURE_NAME, SYSTEM_ORGAN_SITE.
+ * A condition-like concept coded at AllergyIntolerance.code ("Allergy to substance (finding)") is an allergy; the
+ * allergens coded there (a drug, "Peanut (substance)") are not, whatever else they are.
  */
 final class ConceptCategory {
 
-    record Kinded(Category category, String type) {
+    /** @param allergy the concept is an allergy (a MEDICAL_CONDITION coded at AllergyIntolerance.code) */
+    record Kinded(Category category, String type, boolean allergy) {
     }
 
+    private static final String ALLERGY_CODE = "AllergyIntolerance.code";
     static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
     static final String LOINC = "http://loinc.org";
 
@@ -26,7 +30,9 @@ final class ConceptCategory {
     static Kinded of(String system, String display, List<String> paths) {
         Category fromPath = null;
         boolean test = LOINC.equals(system);
+        boolean allergyCode = false;
         for (String p : paths == null ? List.<String>of() : paths) {
+            allergyCode |= p.equals(ALLERGY_CODE);
             Category c = fromPath(p);
             // a concept coded in several places: a condition or medication use says more than a bodySite or a test
             if (c != null && (fromPath == null || c.ordinal() < fromPath.ordinal())) fromPath = c;
@@ -38,7 +44,7 @@ final class ConceptCategory {
         if (category == null && LOINC.equals(system)) category = Category.TEST_TREATMENT_PROCEDURE;
         if (category == null) return null;
         test |= "observable entity".equals(tag);
-        return new Kinded(category, type(category, display, test));
+        return new Kinded(category, type(category, display, test), allergyCode && category == Category.MEDICAL_CONDITION);
     }
 
     private static Category fromPath(String path) {

@@ -2,6 +2,7 @@ package org.caregraph.nlp;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +24,9 @@ import org.caregraph.nlp.ContextRules.Rule;
  * of the same category, or after its max scope. A target inside the scope gets the category.
  */
 public final class ContextEngine {
+
+    /** Categories whose triggers may be a mention's own words (see {@link #assessTokens}). */
+    private static final Set<Category> NAMED_BY_ENTITY = EnumSet.of(Category.ALLERGY);
 
     private final ClinicalTokenizer tokenizer;
     private final SentenceSplitter splitter;
@@ -75,7 +79,7 @@ public final class ContextEngine {
             }
         }
         if (targetFrom < 0) {
-            return new Assertion(EnumSet.noneOf(Category.class), List.of());
+            return new Assertion(EnumSet.noneOf(Category.class), List.of(), EnumSet.noneOf(Category.class));
         }
         return assessTokens(tokens, List.of(new int[] {targetFrom, targetTo})).getFirst();
     }
@@ -84,29 +88,43 @@ public final class ContextEngine {
      * Assertions for several mentions of one sentence, each given as a token range [from, to) of {@code tokens}: the
      * rules are matched once for the sentence. Words inside a mention belong to that entity and trigger nothing, for it
      * or for the others: "reports" in "reports of violence in the environment" does not end the scope of the
-     * "history of" before it.
+     * "history of" before it. The exception is a category whose triggers may be the entity's own words
+     * ({@link #NAMED_BY_ENTITY}): "allergy to substance (finding), aspirin" names an allergy and opens the allergy
+     * scope over the allergens after it.
      */
     public List<Assertion> assessTokens(List<Token> tokens, List<int[]> targets) {
-        List<Match> matches = match(tokens).stream()
-                .filter(m -> targets.stream().noneMatch(t -> m.from() < t[1] && t[0] < m.to())).toList();
+        List<Match> all = match(tokens);
+        Map<Category, List<Match>> kept = new EnumMap<>(Category.class);
+        for (Category category : Category.values()) {
+            boolean named = NAMED_BY_ENTITY.contains(category);
+            kept.put(category, resolve(all.stream().filter(m -> outside(m, targets)
+                    || named && isModifier(m.rule().direction())).toList(), category));
+        }
         List<Assertion> out = new ArrayList<>(targets.size());
         for (int[] target : targets) {
             int targetFrom = target[0];
             int targetTo = target[1];
             Set<Category> found = EnumSet.noneOf(Category.class);
+            Set<Category> named = EnumSet.noneOf(Category.class);
             List<String> triggers = new ArrayList<>();
-            for (Category category : Category.values()) {
-                List<Match> kept = resolve(matches, category);
-                for (Match m : kept) {
-                    if (isModifier(m.rule().direction()) && inScope(m, kept, tokens.size(), targetFrom, targetTo)) {
-                        found.add(category);
+            for (var e : kept.entrySet()) {
+                for (Match m : e.getValue()) {
+                    if (!isModifier(m.rule().direction())) continue;
+                    if (inScope(m, e.getValue(), tokens.size(), targetFrom, targetTo)) {
+                        found.add(e.getKey());
                         triggers.add(m.rule().literal());
+                    } else if (m.from() < targetTo && targetFrom < m.to()) {
+                        named.add(e.getKey()); // only a NAMED_BY_ENTITY trigger can overlap a target here
                     }
                 }
             }
-            out.add(new Assertion(found, triggers));
+            out.add(new Assertion(found, triggers, named));
         }
         return out;
+    }
+
+    private static boolean outside(Match m, List<int[]> targets) {
+        return targets.stream().noneMatch(t -> m.from() < t[1] && t[0] < m.to());
     }
 
     private record Match(Rule rule, int from, int to) {

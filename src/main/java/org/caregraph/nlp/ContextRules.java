@@ -21,7 +21,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class ContextRules {
 
-    public enum Category { NEGATED_EXISTENCE, POSSIBLE_EXISTENCE, HISTORICAL, HYPOTHETICAL, FAMILY }
+    /**
+     * ConText's categories plus ALLERGY (CareGraph's): what follows "allergic to", "intolerance to"... names what the
+     * patient must not be given, not what the patient has or takes.
+     */
+    public enum Category { NEGATED_EXISTENCE, POSSIBLE_EXISTENCE, HISTORICAL, HYPOTHETICAL, FAMILY, ALLERGY }
 
     public enum Direction { FORWARD, BACKWARD, BIDIRECTIONAL, TERMINATE, PSEUDO }
 
@@ -45,7 +49,10 @@ public final class ContextRules {
         this.tokenizer = tokenizer;
     }
 
-    /** The shipped rules: medspaCy ConText rules plus the NegEx negation, history, hypothetical and experiencer lists. */
+    /**
+     * The shipped rules: medspaCy ConText rules plus the NegEx negation, history, hypothetical and experiencer lists,
+     * and CareGraph's allergy triggers.
+     */
     public static ContextRules standard(ClinicalTokenizer tokenizer) {
         ContextRules r = new ContextRules(tokenizer);
         r.loadMedspacy("nlp/medspacy/context_rules.json");
@@ -55,6 +62,7 @@ public final class ContextRules {
         r.loadNegex("nlp/negex/experiencer_triggers.txt", Category.FAMILY);
         // CareGraph's own additions, one rule family each (see nlp/README.md)
         r.loadNegex("nlp/caregraph/negex_triggers.txt", Category.NEGATED_EXISTENCE);
+        r.loadNegex("nlp/caregraph/allergy_triggers.txt", Category.ALLERGY);
         return r;
     }
 

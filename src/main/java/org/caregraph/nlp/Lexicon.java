@@ -37,10 +37,11 @@ public final class Lexicon {
 
     /**
      * One way of naming a concept. {@code key} is null for a category-only curated term. {@code words} are the
-     * lower-cased tokens as written, to tell an exact match from an inflected one.
+     * lower-cased tokens as written, to tell an exact match from an inflected one. {@code allergy}: the concept is an
+     * allergy (see {@link ConceptCategory}).
      */
-    public record Term(String key, String system, String code, String display, Category category, String type, Kind kind,
-                       List<String> words) {
+    public record Term(String key, String system, String code, String display, Category category, String type,
+                       boolean allergy, Kind kind, List<String> words) {
     }
 
     /** A match of the longest term sequence at a token position; {@code terms} are the terms of that sequence. */
@@ -132,9 +133,9 @@ public final class Lexicon {
                                   List<String> paths) {
             ConceptCategory.Kinded c = ConceptCategory.of(system, display, paths);
             if (c == null) return this;
-            if (display != null) add(new Term(key, system, code, display, c.category(), c.type(), Kind.DISPLAY, null), display);
+            if (display != null) add(new Term(key, system, code, display, c.category(), c.type(), c.allergy(), Kind.DISPLAY, null), display);
             for (String s : synonyms == null ? List.<String>of() : synonyms) {
-                add(new Term(key, system, code, display, c.category(), c.type(), Kind.SYNONYM, null), s);
+                add(new Term(key, system, code, display, c.category(), c.type(), c.allergy(), Kind.SYNONYM, null), s);
             }
             return this;
         }
@@ -148,10 +149,10 @@ public final class Lexicon {
             List<Term> targets = byDisplay.getOrDefault(normalize(target), List.of()).stream()
                     .filter(t -> t.category() == category).toList();
             if (targets.isEmpty()) {
-                add(new Term(null, null, null, target, category, type, kind, null), surface);
+                add(new Term(null, null, null, target, category, type, false, kind, null), surface);
             }
             for (Term t : targets) {
-                add(new Term(t.key(), t.system(), t.code(), t.display(), t.category(), t.type(), kind, null), surface);
+                add(new Term(t.key(), t.system(), t.code(), t.display(), t.category(), t.type(), t.allergy(), kind, null), surface);
             }
             return this;
         }
@@ -178,7 +179,7 @@ public final class Lexicon {
             if ((joined.length() < 3 && term.kind() != Kind.ABBREVIATION) || TOO_GENERIC.contains(joined)
                     || joined.chars().noneMatch(Character::isLetter)) return;
             Term t = new Term(term.key(), term.system(), term.code(), term.display(), term.category(), term.type(),
-                    term.kind(), words);
+                    term.allergy(), term.kind(), words);
             Node node = root;
             for (String w : words) node = node.next.computeIfAbsent(fold(w), k -> new Node());
             if (node.terms == null) node.terms = new ArrayList<>(1);
@@ -186,15 +187,16 @@ public final class Lexicon {
             node.terms.add(t);
             node.terms.sort(Comparator.comparingInt((Term x) -> x.kind().ordinal()));
             size++;
-            content.add(joined + "\t" + t.key() + "\t" + t.category() + "\t" + t.type() + "\t" + t.kind() + "\t" + t.display());
+            content.add(joined + "\t" + t.key() + "\t" + t.category() + "\t" + t.type() + (t.allergy() ? "\tallergy" : "")
+                    + "\t" + t.kind() + "\t" + t.display());
             if (t.key() != null && (t.kind() == Kind.DISPLAY || t.kind() == Kind.SYNONYM)) {
                 byDisplay.computeIfAbsent(String.join(" ", words.stream().map(Lexicon::fold).toList()), k -> new ArrayList<>()).add(t);
             }
         }
 
         private static boolean same(Term a, Term b) {
-            return java.util.Objects.equals(a.key(), b.key()) && a.category() == b.category() && a.kind() == b.kind()
-                    && a.words().equals(b.words()) && java.util.Objects.equals(a.display(), b.display());
+            return java.util.Objects.equals(a.key(), b.key()) && a.category() == b.category() && a.allergy() == b.allergy()
+                    && a.kind() == b.kind() && a.words().equals(b.words()) && java.util.Objects.equals(a.display(), b.display());
         }
     }
 

@@ -63,12 +63,18 @@ final class NlpFhir {
         p.put("experiencer", lower(m.experiencer()));
         p.put("temporality", lower(m.temporality()));
         p.put("section", m.section());
+        p.put("trait", name(m.trait()));
         p.put("source", source);
         return p;
     }
 
     private static String lower(Enum<?> e) {
         return e == null ? null : e.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** An enum as Comprehend Medical writes it (upper case), or null. */
+    private static String name(Enum<?> e) {
+        return e == null ? null : e.name();
     }
 
     /**
@@ -92,6 +98,7 @@ final class NlpFhir {
             value(e, "experiencer", "valueCode", lower(m.experiencer()));
             value(e, "temporality", "valueCode", lower(m.temporality()));
             value(e, "section", "valueString", m.section());
+            value(e, "trait", "valueCode", name(m.trait()));
             for (Mention.ConceptMatch c : m.concepts()) {
                 ArrayNode ce = e.addObject().put("url", "concept").putArray("extension");
                 ce.addObject().put("url", "coding").set("valueCoding", coding(c));
@@ -123,8 +130,9 @@ final class NlpFhir {
     enum Kind { Condition, Observation, MedicationStatement }
 
     /**
-     * The resource kind an affirmed mention yields: a linked condition, medication, or test with a value; none for a
-     * negated, uncertain, hypothetical or not-the-patient's mention (those stay mentions), nor for an unlinked one.
+     * The resource kind an encounter event yields: a linked condition (diagnosis or sign), medication (not an
+     * allergen), or test with a value; none for a negated, uncertain, hypothetical or not-the-patient's mention, a
+     * symptom, an allergy or an allergen (those stay mentions), nor for an unlinked one.
      */
     static Optional<Kind> kind(Mention m) {
         if (m.concepts().isEmpty() || !m.encounterEvent()) return Optional.empty();

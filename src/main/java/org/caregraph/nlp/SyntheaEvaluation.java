@@ -17,8 +17,11 @@ import org.caregraph.nlp.Mention.Category;
  * best-scoring linked concepts; a mention linked to no concept predicts nothing and is counted apart. Recovered = the
  * same key in both sets of the same note (micro-averaged over notes). Three filters are scored, each narrower:
  * "affirmed" (not negated, the patient's); "affirmedCurrent" (also neither historical nor hypothetical: a note names
- * the patient's past conditions too, which its encounter does not carry); "encounterEvents" (also not in a
- * medication-list section: such a list is what the patient takes, mostly prescribed at earlier encounters).
+ * the patient's past conditions too, which its encounter does not carry); "encounterEvents" ({@link
+ * Mention#encounterEvent()}, the mentions resources are derived from: also certain, not in a medication-list section
+ * — such a list is what the patient takes, mostly prescribed at earlier encounters — and neither a symptom the patient
+ * reports (Synthea repeats the patient's standing symptoms under "# Chief Complaint" in every note) nor an allergy or
+ * an allergen (Synthea's allergies are AllergyIntolerance resources, not Conditions or medications)).
  */
 public final class SyntheaEvaluation {
 

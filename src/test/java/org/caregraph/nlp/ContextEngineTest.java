@@ -49,6 +49,12 @@ class ContextEngineTest {
             Acute myocardial infarction today.               | myocardial infarction | HISTORICAL         | false
             She has a two-day history of fever.              | fever                 | HISTORICAL         | false
             Past medical history of CAD, s/p CABG, and PVD.  | PVD                   | HISTORICAL         | true
+            Allergic to penicillin and sulfa.                | sulfa                 | ALLERGY            | true
+            Allergies: penicillin.                           | penicillin            | ALLERGY            | true
+            Allergic to penicillin but takes aspirin.        | aspirin               | ALLERGY            | false
+            Aspirin daily; allergic to penicillin.           | Aspirin               | ALLERGY            | false
+            Allergic rhinitis, on loratadine.                | loratadine            | ALLERGY            | false
+            Allergic to penicillin. Takes aspirin.           | aspirin               | ALLERGY            | false
             """)
     void family(String text, String target, Category category, boolean expected) {
         Assertion a = of(text, target);

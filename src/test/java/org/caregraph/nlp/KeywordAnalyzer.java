@@ -60,7 +60,7 @@ public class KeywordAnalyzer implements NoteAnalyzer {
                 out.add(new Mention(m.start(), end, text.substring(m.start(), end), p.category, p.type, 0.5,
                         p.concept == null ? List.of() : List.of(p.concept), negated, Mention.Certainty.CERTAIN,
                         family ? Mention.Experiencer.FAMILY : Mention.Experiencer.PATIENT, Mention.Temporality.CURRENT,
-                        null, attributes));
+                        null, p.category == Mention.Category.MEDICAL_CONDITION ? Mention.Trait.DIAGNOSIS : null, attributes));
             }
         }
         out.sort(Comparator.comparingInt(Mention::begin));

@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,6 +55,19 @@ class NlpEndpointTest extends GraphTest {
         return dir;
     }
 
+    /** Puts a note about the bundle's patient with {@code text} before every other entry, so it is mapped first. */
+    private static void addNoteFirst(Path dir, String suffix, String text) throws Exception {
+        String note = """
+                {"fullUrl":"urn:uuid:nlp-d-%1$s","resource":{"resourceType":"DocumentReference","id":"nlp-d-%1$s","status":"current",
+                  "subject":{"reference":"urn:uuid:nlp-p-%1$s"},
+                  "content":[{"attachment":{"contentType":"text/plain","data":"%2$s"}}]},
+                 "request":{"method":"PUT","url":"DocumentReference/nlp-d-%1$s"}},
+                """.formatted(suffix, java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Path file = dir.resolve("bundle.json");
+        Files.writeString(file, Files.readString(file).replace("\"entry\":[", "\"entry\":[" + note));
+        assertThat(Files.readString(file)).contains("DocumentReference");
+    }
+
     /**
      * The real pipeline on the import path: the note comes first in its bundle, so when it is mapped the graph does not
      * know its Condition's concept yet; the import ends by analyzing such notes again, and the mention is there.
@@ -63,17 +77,7 @@ class NlpEndpointTest extends GraphTest {
         String suffix = UUID.randomUUID().toString().substring(0, 8).replace("-", "");
         Path dir = bundle(suffix);
         String text = "Assessment: zebra" + suffix + " fever. Family history of zebramycin" + suffix + " allergy.";
-        String note = """
-                {"fullUrl":"urn:uuid:nlp-d-%1$s","resource":{"resourceType":"DocumentReference","id":"nlp-d-%1$s","status":"current",
-                  "subject":{"reference":"urn:uuid:nlp-p-%1$s"},
-                  "content":[{"attachment":{"contentType":"text/plain","data":"%2$s"}}]},
-                 "request":{"method":"PUT","url":"DocumentReference/nlp-d-%1$s"}},
-                """.formatted(suffix, java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        Path file = dir.resolve("bundle.json");
-        String json = Files.readString(file);
-        // the note before every other entry, so it is mapped first
-        Files.writeString(file, json.replace("\"entry\":[", "\"entry\":[" + note));
-        assertThat(Files.readString(file)).contains("DocumentReference");
+        addNoteFirst(dir, suffix, text);
         assertThat(importPaths(dir).failed()).isZero();
 
         var mentions = query("""
@@ -139,6 +143,52 @@ class NlpEndpointTest extends GraphTest {
         HttpResponse<String> asJson = post("application/json", JSON.writeValueAsString(java.util.Map.of("text", text)));
         assertThat(asJson.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(asJson.body())).isEqualTo(body);
+    }
+
+    /**
+     * Traits end to end: the chief complaint's condition is a SYMPTOM and the drug after "allergic to" an ALLERGEN, in
+     * the graph, in the note's extension and over /nlp; neither is derived, while the same condition in the assessment
+     * is a DIAGNOSIS and derives the one Condition.
+     */
+    @Test
+    void symptomsAndAllergensAreKeptAsMentionsButNotDerived() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8).replace("-", "");
+        Path dir = bundle(suffix);
+        String text = "# Chief Complaint\nZebra" + suffix + " fever.\n\n# Assessment and Plan\nZebra" + suffix
+                + " fever. Allergic to zebramycin" + suffix + " 250 mg oral tablet.";
+        addNoteFirst(dir, suffix, text);
+        assertThat(importPaths(dir).failed()).isZero();
+        String key = "DocumentReference/nlp-d-" + suffix;
+        assertThat(query("""
+                MATCH (:Resource {key: $key})-[m:MENTIONS]->(k:Concept)
+                RETURN m.section + ' ' + m.category + ' ' + m.trait AS line ORDER BY m.begin""", "key", key))
+                .extracting(r -> r.get("line").asString())
+                .containsExactly("chief_complaint MEDICAL_CONDITION SYMPTOM", "observation_and_plan MEDICAL_CONDITION DIAGNOSIS",
+                        "observation_and_plan MEDICATION ALLERGEN");
+        // derived: the diagnosis only
+        assertThat(single("""
+                MATCH (x:Resource {nlpNote: $key}) WHERE x.deleted IS NULL RETURN collect(x.resourceType) AS types""",
+                "key", key).get("types")).isEqualTo(List.of("Condition"));
+
+        // the note's extension carries each entity's trait
+        String json = (String) single("MATCH (d:Resource {key: $key}) RETURN d.json AS json", "key", key).get("json");
+        List<String> traits = new java.util.ArrayList<>();
+        for (JsonNode entity : JSON.readTree(json).at("/extension/0/extension")) {
+            for (JsonNode part : entity.path("extension")) {
+                if (part.path("url").asText().equals("trait")) traits.add(part.get("valueCode").asText());
+            }
+        }
+        assertThat(traits).containsExactly("SYMPTOM", "DIAGNOSIS", "ALLERGEN");
+
+        // and /nlp answers the same traits (the lexicon is rebuilt at most every 10 s after a write)
+        JsonNode entities = null;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            entities = JSON.readTree(post("text/plain", text).body()).get("entities");
+            if (entities.size() >= 3) break;
+            Thread.sleep(500);
+        }
+        assertThat(entities.findValuesAsText("trait")).containsExactly("SYMPTOM", "DIAGNOSIS", "ALLERGEN");
     }
 
     @Test
