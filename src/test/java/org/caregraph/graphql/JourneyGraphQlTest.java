@@ -58,7 +58,8 @@ class JourneyGraphQlTest extends GraphQlTest {
                 MERGE (k:Concept {key: 'http://snomed.info/sct|29857009'}) SET k.system = 'http://snomed.info/sct', k.code = '29857009', k.display = 'Chest pain'
                 MERGE (h:Concept {key: 'http://snomed.info/sct|38341003'})
                 CREATE (n)-[:MENTIONS {begin: 3, end: 13, text: 'chest pain', category: 'MEDICAL_CONDITION', negated: true}]->(k)
-                CREATE (n)-[:MENTIONS {begin: 20, end: 23, text: 'HTN', category: 'MEDICAL_CONDITION', negated: false}]->(h)""");
+                CREATE (n)-[:MENTIONS {begin: 20, end: 23, text: 'HTN', category: 'MEDICAL_CONDITION', type: 'DX_NAME', trait: 'DIAGNOSIS',
+                    negated: false}]->(h)""");
     }
 
     @Test
@@ -67,7 +68,7 @@ class JourneyGraphQlTest extends GraphQlTest {
                 { patient(id: "j1") { journey { edges { node {
                     key id type resourceType time display concepts { key code display }
                     encounter { id time } values { concept { code display } value unit }
-                    mentions { text begin negated concept { display } } } } } } }""")
+                    mentions { text begin negated type trait concept { display } } } } } } }""")
                 .at("/patient/journey/edges");
         List<String> keys = new ArrayList<>();
         edges.forEach(e -> keys.add(e.at("/node/key").asText()));
@@ -92,6 +93,9 @@ class JourneyGraphQlTest extends GraphQlTest {
         assertThat(note.at("/mentions/0/text").asText()).isEqualTo("chest pain");
         assertThat(note.at("/mentions/0/negated").asBoolean()).isTrue();
         assertThat(note.at("/mentions/1/concept/display").asText()).isEqualTo("Hypertension");
+        assertThat(note.at("/mentions/1/type").asText()).isEqualTo("DX_NAME");
+        assertThat(note.at("/mentions/1/trait").asText()).isEqualTo("DIAGNOSIS");
+        assertThat(note.at("/mentions/0/trait").isNull()).isTrue();
         assertThat(edges.get(8).at("/node/encounter").isNull()).isTrue();
         assertThat(edges.get(8).at("/node/mentions").size()).isZero();
     }

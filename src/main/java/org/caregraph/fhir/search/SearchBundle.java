@@ -2,6 +2,7 @@ package org.caregraph.fhir.search;
 
 import ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.server.method.ResponsePage;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -32,13 +33,28 @@ final class SearchBundle implements IBundleProvider {
     }
 
     @Override
-    public synchronized List<IBaseResource> getResources(int from, int to) {
+    public List<IBaseResource> getResources(int from, int to) {
+        return getResources(from, to, new ResponsePage.ResponsePageBuilder());
+    }
+
+    /**
+     * The page's matches, then their includes. One match more than the page is read, so that HAPI knows whether there
+     * is a next page ({@code totalRequestedResourcesFetched}) instead of guessing from a full page: a last page that is
+     * exactly full gets no next link to an empty page.
+     */
+    @Override
+    public synchronized List<IBaseResource> getResources(int from, int to, ResponsePage.ResponsePageBuilder page) {
         Map.Entry<Integer, List<Object>> start = cursors.floorEntry(from);
-        List<GraphSearch.Row> rows = search.page(plan, start.getValue(), from - start.getKey(), to - from);
+        int size = Math.max(0, to - from);
+        List<GraphSearch.Row> fetched = search.page(plan, start.getValue(), from - start.getKey(), size + 1);
+        List<GraphSearch.Row> rows = fetched.subList(0, Math.min(size, fetched.size()));
         if (!rows.isEmpty()) cursors.put(from + rows.size(), rows.getLast().cursor());
         List<IBaseResource> out = new ArrayList<>(rows.size());
         for (GraphSearch.Row row : rows) out.add(search.resource(row, BundleEntrySearchModeEnum.MATCH));
-        for (GraphSearch.Row row : search.included(plan, rows)) out.add(search.resource(row, BundleEntrySearchModeEnum.INCLUDE));
+        List<GraphSearch.Row> included = search.included(plan, rows);
+        for (GraphSearch.Row row : included) out.add(search.resource(row, BundleEntrySearchModeEnum.INCLUDE));
+        page.setTotalRequestedResourcesFetched(fetched.size());
+        page.setIncludedResourceCount(included.size());
         return out;
     }
 
