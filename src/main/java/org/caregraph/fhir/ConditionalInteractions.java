@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Conditional create, update, delete and patch (If-None-Exist, {@code PUT/DELETE/PATCH Type?query}, transaction
  * entries alike): the one resource a query names, through the {@link ResourceMatcher} (the search engine's semantics).
- * Matching reads committed state: two concurrent conditional creates can both see no match.
+ * Matching reads committed state, so the callers match and write under the writer lock ({@code GraphWriter.exclusively}):
+ * two concurrent conditional creates of one thing create it once.
  */
 final class ConditionalInteractions {
     private final ResourceMatcher matcher;

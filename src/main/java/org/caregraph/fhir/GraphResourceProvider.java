@@ -126,9 +126,16 @@ public class GraphResourceProvider implements IResourceProvider {
      */
     @Delete
     public MethodOutcome delete(@IdParam IdType id, @ConditionalUrlParam String condition) {
-        Optional<String> target = id != null && id.hasIdPart() ? Optional.of(typeName + "/" + id.getIdPart())
-                : conditional.single(typeName, condition);
-        Optional<Long> version = target.flatMap(writer::delete);
+        // a conditional delete matches and deletes under the writer lock: no write comes between the two
+        record Deleted(Optional<String> target, Optional<Long> version) {
+        }
+        Deleted deleted = writer.exclusively(() -> {
+            Optional<String> key = id != null && id.hasIdPart() ? Optional.of(typeName + "/" + id.getIdPart())
+                    : conditional.single(typeName, condition);
+            return new Deleted(key, key.flatMap(writer::delete));
+        });
+        Optional<String> target = deleted.target();
+        Optional<Long> version = deleted.version();
         version.ifPresent(v -> writer.linkJourneys());
         OperationOutcome outcome = new OperationOutcome();
         outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
@@ -143,16 +150,16 @@ public class GraphResourceProvider implements IResourceProvider {
     /** {@code POST /fhir/[type]}; with If-None-Exist a conditional create (one match: 200 with it, nothing written). */
     @Create
     public MethodOutcome create(@ResourceParam IBaseResource resource, @ConditionalUrlParam String ifNoneExist) {
-        if (ifNoneExist != null) {
-            Optional<String> existing = conditional.single(typeName, ifNoneExist);
-            if (existing.isPresent()) {
-                String id = existing.get().substring(typeName.length() + 1);
-                IBaseResource found = parse(id, reader.read(existing.get()).orElseThrow(() -> notFound(new IdType(existing.get()))));
-                return new MethodOutcome(found.getIdElement(), false).setResource(found);
-            }
-        }
         // the server assigns the id of a created resource (FHIR ignores one sent with a create)
-        return store(writes.json(resource), UUID.randomUUID().toString(), null);
+        if (ifNoneExist == null) return store(writes.json(resource), UUID.randomUUID().toString(), null);
+        // match and create under the writer lock: two concurrent conditional creates of one thing create it once
+        return writer.exclusively(() -> {
+            Optional<String> existing = conditional.single(typeName, ifNoneExist);
+            if (existing.isEmpty()) return store(writes.json(resource), UUID.randomUUID().toString(), null);
+            String id = existing.get().substring(typeName.length() + 1);
+            IBaseResource found = parse(id, reader.read(existing.get()).orElseThrow(() -> notFound(new IdType(existing.get()))));
+            return new MethodOutcome(found.getIdElement(), false).setResource(found);
+        });
     }
 
     /**
@@ -162,22 +169,26 @@ public class GraphResourceProvider implements IResourceProvider {
     @Update
     public MethodOutcome update(@IdParam IdType id, @ResourceParam IBaseResource resource, @ConditionalUrlParam String condition,
                                 RequestDetails request) {
-        String bodyId = resource.getIdElement().getIdPart();
-        String target;
         if (id != null && id.hasIdPart()) {
-            target = id.getIdPart();
-        } else {
-            // HAPI drops the body's id on a conditional update: the request itself says what the client sent
-            bodyId = writes.bodyId(request);
-            target = conditional.single(typeName, condition).map(k -> k.substring(typeName.length() + 1))
+            String bodyId = resource.getIdElement().getIdPart();
+            if (bodyId != null && !bodyId.equals(id.getIdPart())) throw idMismatch(bodyId, id.getIdPart());
+            // HAPI puts an If-Match version on the id: then only a change of that very version is written
+            Long expected = id.hasVersionIdPart() ? ResourceWrites.ifMatch(id.getVersionIdPart()) : null;
+            return store(writes.json(resource), id.getIdPart(), expected);
+        }
+        // HAPI drops the body's id on a conditional update: the request itself says what the client sent
+        String bodyId = writes.bodyId(request);
+        // match and write under the writer lock: two concurrent conditional updates that match nothing create once
+        return writer.exclusively(() -> {
+            String target = conditional.single(typeName, condition).map(k -> k.substring(typeName.length() + 1))
                     .orElse(bodyId != null ? bodyId : UUID.randomUUID().toString());
-        }
-        if (bodyId != null && !bodyId.equals(target)) {
-            throw new InvalidRequestException("resource id '" + bodyId + "' does not match the id '" + target + "' the request names");
-        }
-        // HAPI puts an If-Match version on the id: then only a change of that very version is written
-        Long expected = id != null && id.hasVersionIdPart() ? ResourceWrites.ifMatch(id.getVersionIdPart()) : null;
-        return store(writes.json(resource), target, expected);
+            if (bodyId != null && !bodyId.equals(target)) throw idMismatch(bodyId, target);
+            return store(writes.json(resource), target, null);
+        });
+    }
+
+    private static InvalidRequestException idMismatch(String bodyId, String target) {
+        return new InvalidRequestException("resource id '" + bodyId + "' does not match the id '" + target + "' the request names");
     }
 
     /**

@@ -114,6 +114,11 @@ final class ResourceWrites {
         }
     }
 
+    /** {@link GraphWriter#exclusively}: a conditional interaction's matches and its writes with no write between them. */
+    <T> T exclusively(java.util.function.Supplier<T> work) {
+        return writer.exclusively(work);
+    }
+
     void linkJourneys() {
         writer.linkJourneys();
     }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.caregraph.graph.GraphReader;
@@ -96,11 +97,13 @@ class TransactionProvider {
         int i = 0;
         for (JsonNode e : json.path("entry")) entries.add(entry(i++, e));
         String type = json.path("type").asText();
-        return switch (type) {
-            case "transaction" -> transaction(entries);
-            case "batch" -> batch(entries);
-            default -> throw new InvalidRequestException("Bundle.type is '" + type + "': POST /fhir takes a transaction or a batch");
-        };
+        if (!type.equals("transaction") && !type.equals("batch")) {
+            throw new InvalidRequestException("Bundle.type is '" + type + "': POST /fhir takes a transaction or a batch");
+        }
+        Supplier<Bundle> run = () -> type.equals("transaction") ? transaction(entries) : batch(entries);
+        // conditional entries match and write under the writer lock, so that no other write comes between the two
+        boolean conditional = entries.stream().anyMatch(e -> e.ifNoneExist() != null || e.query() != null);
+        return conditional ? writes.exclusively(run) : run.get();
     }
 
     private static Entry entry(int index, JsonNode e) {

@@ -157,6 +157,20 @@ public class GraphWriter {
         return row == null ? 0 : row.get(column).asLong();
     }
 
+    /**
+     * Runs {@code work} holding the writer lock, so that no other write of this process comes between what it reads and
+     * what it writes (its writes take the same, reentrant, lock): a conditional interaction's match and its create.
+     * Several CareGraph instances writing to one Neo4j would need a guard in the database instead.
+     */
+    public <T> T exclusively(java.util.function.Supplier<T> work) {
+        lock.lock();
+        try {
+            return work.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private <T> T inWriteTransaction(TransactionCallback<T> work) {
         lock.lock();
         try (var session = driver.session()) {

@@ -58,6 +58,68 @@ class ConditionalTest extends FhirHttpTest {
         assertThat(patients(mrn)).isEqualTo(2);
     }
 
+    /**
+     * Concurrent conditional creates of the same patient, as POSTs and as transaction entries: the match and the write
+     * happen under the writer lock, so exactly one is created.
+     */
+    @Test
+    void concurrentConditionalCreatesCreateOnce() throws Exception {
+        String mrn = fresh();
+        String condition = "identifier=" + SYSTEM + "|" + mrn;
+        String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":"
+                + patient(null, mrn, "1950-01-01") + ",\"request\":{\"method\":\"POST\",\"url\":\"Patient\","
+                + "\"ifNoneExist\":\"" + condition + "\"}}]}";
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return send("POST", "", bundle);
+                }));
+            }
+            go.countDown();
+            for (var answer : answers) {
+                assertThat(answer.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            assertThat(patients(mrn)).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        concurrentPosts(fresh());
+    }
+
+    private void concurrentPosts(String mrn) throws Exception {
+        String condition = "identifier=" + SYSTEM + "|" + mrn;
+        int clients = 8;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        try {
+            java.util.List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return send("POST", "Patient", patient(null, mrn, "1950-01-01"), "If-None-Exist", condition);
+                }));
+            }
+            go.countDown();
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            int created = 0;
+            for (var answer : answers) {
+                HttpResponse<String> r = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.body()).isIn(200, 201);
+                if (r.statusCode() == 201) created++;
+                ids.add(json(r).get("id").asText());
+            }
+            assertThat(created).isEqualTo(1);
+            assertThat(ids).hasSize(1);
+            assertThat(patients(mrn)).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void conditionalUpdate() throws Exception {
         String mrn = fresh();
