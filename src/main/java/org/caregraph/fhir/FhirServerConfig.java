@@ -10,6 +10,7 @@ import org.caregraph.fhir.search.SearchCapabilities;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
+import org.caregraph.nlp.NoteRerun;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,16 +23,18 @@ class FhirServerConfig {
     ServletRegistrationBean<RestfulServer> fhirServlet(FhirContext fhir, GraphReader reader, ResourceMapper mapper,
                                                        GraphWriter writer, GraphSearch search,
                                                        SearchCapabilities searchCapabilities, ResourceMatcher matcher,
-                                                       EverythingProvider everything, ExportProvider export) {
+                                                       EverythingProvider everything, ExportProvider export,
+                                                       NoteRerun notes) {
         RestfulServer server = new RestfulServer(fhir);
+        ResourceWrites writes = new ResourceWrites(fhir, mapper, writer, notes);
         ConditionalInteractions conditional = new ConditionalInteractions(matcher);
         List<GraphResourceProvider> providers = fhir.getResourceTypes().stream().sorted()
                 .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader,
-                        mapper, writer, search, conditional))
+                        writes, writer, search, conditional))
                 .toList();
         server.setResourceProviders(List.copyOf(providers));
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
-        server.registerProvider(new TransactionProvider(new ResourceWrites(fhir, mapper, writer), reader, conditional));
+        server.registerProvider(new TransactionProvider(writes, reader, conditional));
         server.registerProviders(everything, export);
         server.registerInterceptor(searchCapabilities);
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by

@@ -35,7 +35,6 @@ import org.caregraph.fhir.search.GraphSearch;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
-import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.ResourceRecord;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
@@ -58,14 +57,14 @@ public class GraphResourceProvider implements IResourceProvider {
     private final ConditionalInteractions conditional;
 
     GraphResourceProvider(Class<? extends IBaseResource> type, FhirContext fhir, GraphReader reader,
-                          ResourceMapper mapper, GraphWriter writer, GraphSearch search, ConditionalInteractions conditional) {
+                          ResourceWrites writes, GraphWriter writer, GraphSearch search, ConditionalInteractions conditional) {
         this.type = type;
         this.typeName = fhir.getResourceType(type);
         this.fhir = fhir;
         this.reader = reader;
         this.writer = writer;
         this.search = search;
-        this.writes = new ResourceWrites(fhir, mapper, writer);
+        this.writes = writes;
         this.conditional = conditional;
     }
 

@@ -18,6 +18,7 @@ import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.ResourceRecord;
+import org.caregraph.nlp.NoteRerun;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
@@ -25,7 +26,8 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * The write side every FHIR interaction shares (create, update, patch, delete, transaction and batch entries): a
  * resource becomes its {@link ResourceRecord} through the import's {@link ResourceMapper}, and changes are committed
  * through {@link GraphWriter#transaction} — one database transaction per interaction or per FHIR transaction — after
- * which the encounter chains are relinked.
+ * which the encounter chains are relinked and the notes written are brought up to the lexicon their write's concepts
+ * give ({@link NoteRerun#catchUp(List)}).
  */
 final class ResourceWrites {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,11 +35,13 @@ final class ResourceWrites {
     private final FhirContext fhir;
     private final ResourceMapper mapper;
     private final GraphWriter writer;
+    private final NoteRerun notes;
 
-    ResourceWrites(FhirContext fhir, ResourceMapper mapper, GraphWriter writer) {
+    ResourceWrites(FhirContext fhir, ResourceMapper mapper, GraphWriter writer, NoteRerun notes) {
         this.fhir = fhir;
         this.mapper = mapper;
         this.writer = writer;
+        this.notes = notes;
     }
 
     FhirContext fhir() {
@@ -94,18 +98,18 @@ final class ResourceWrites {
     }
 
     /**
-     * Commits {@code ops} as one transaction and relinks journeys.
+     * Commits {@code ops} as one transaction, then {@link #afterWrites}.
      *
      * @return the version each key is at afterwards
      * @throws PreconditionFailedException (412) when an If-Match version is not the current one; nothing is written
      */
     Map<String, GraphWriter.Stored> commit(List<GraphWriter.Op> ops) {
         Map<String, GraphWriter.Stored> stored = commitUnlinked(ops);
-        linkJourneys();
+        afterWrites(ops);
         return stored;
     }
 
-    /** {@link #commit} without relinking journeys: a batch commits entry by entry and relinks once at the end. */
+    /** {@link #commit} without {@link #afterWrites}: a batch commits entry by entry and ends once. */
     Map<String, GraphWriter.Stored> commitUnlinked(List<GraphWriter.Op> ops) {
         try {
             return writer.transaction(ops);
@@ -119,8 +123,10 @@ final class ResourceWrites {
         return writer.exclusively(work);
     }
 
-    void linkJourneys() {
+    /** After committed {@code ops}: the encounter chains relinked, the notes among them analyzed again if the lexicon moved. */
+    void afterWrites(List<GraphWriter.Op> ops) {
         writer.linkJourneys();
+        notes.catchUp(ops.stream().map(GraphWriter.Op::record).filter(r -> r != null).toList());
     }
 
     /**

@@ -157,7 +157,10 @@ class TransactionProvider {
             }
         }
         Map<String, GraphWriter.Stored> stored = commitBatch(steps, failures);
-        if (!stored.isEmpty()) writes.linkJourneys();
+        if (!stored.isEmpty()) {
+            writes.afterWrites(steps.stream().filter(s -> s.op != null && !failures.containsKey(s.entry.index()))
+                    .map(s -> s.op).toList());
+        }
         return response(Bundle.BundleType.BATCHRESPONSE, entries.size(), steps, stored, failures);
     }
 

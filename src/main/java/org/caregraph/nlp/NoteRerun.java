@@ -52,6 +52,23 @@ public class NoteRerun {
         log.info("NLP after import: {} notes analyzed again, {} with new findings, {} failed", done.read(), done.rewritten(), done.failed());
     }
 
+    /**
+     * After a FHIR write (an interaction, a transaction, a batch): its notes were analyzed when mapped, before the
+     * write's own concepts were in the graph (a Synthea Bundle's note comes before the Conditions it names) and with
+     * the lexicon of the last check (at most every caregraph.nlp.lexicon-check). Checks the lexicon now and analyzes
+     * the notes among {@code written} again when it is not the one they were analyzed with; a note is rewritten in
+     * place only when its findings change. Nothing when NLP is off or no note was written.
+     */
+    public void catchUp(List<ResourceRecord> written) {
+        NoteAnalyzer analyzer = enricher.analyzer().orElse(null);
+        if (analyzer == null || written.stream().noneMatch(r -> r.nlp() != null)) return;
+        analyzer.refresh();
+        String version = analyzer.version();
+        List<ResourceRecord> again = written.stream().filter(r -> r.nlp() != null && !version.equals(r.nlp().version()))
+                .map(r -> mapper.map(tree(r.json()), null)).toList();
+        if (!writer.reanalyze(again).changed().isEmpty()) writer.pruneTextConcepts();
+    }
+
     /** @throws IllegalStateException when NLP is off (no analyzer, or caregraph.nlp.enabled=false) */
     public Progress run(boolean all, int pageSize, Consumer<Progress> progress) {
         NoteAnalyzer analyzer = enricher.analyzer()

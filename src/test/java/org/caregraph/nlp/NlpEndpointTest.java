@@ -95,6 +95,57 @@ class NlpEndpointTest extends GraphTest {
         assertThat(importPaths(dir).written()).isZero();
     }
 
+    /**
+     * The same on the FHIR write paths, where no import ends with a re-run: a transaction whose note comes before the
+     * Condition it names, and a note PUT right after a Condition with a new concept (within the lexicon-check interval).
+     * Both answer with the note already analyzed with those concepts.
+     */
+    @Test
+    void notesWrittenOverFhirAreAnalyzedWithTheConceptsOfTheirOwnWrite() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8).replace("-", "");
+        String text = "Assessment: zebra" + suffix + " fever.";
+        String note = """
+                {"fullUrl":"urn:uuid:nlp-d-%1$s","resource":{"resourceType":"DocumentReference","id":"nlp-d-%1$s","status":"current",
+                  "subject":{"reference":"urn:uuid:nlp-p-%1$s"},
+                  "content":[{"attachment":{"contentType":"text/plain","data":"%2$s"}}]},
+                 "request":{"method":"PUT","url":"DocumentReference/nlp-d-%1$s"}},
+                """.formatted(suffix, java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        String bundle = Files.readString(bundle(suffix).resolve("bundle.json")).replace("\"entry\":[", "\"entry\":[" + note);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir"))
+                .header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(bundle)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String concept = "http://snomed.info/sct|" + suffix + "1";
+        assertThat(single("""
+                MATCH (:DocumentReference {id: $id})-[m:MENTIONS]->(k:Concept {key: $concept})
+                RETURN count(m) AS n""", "id", "nlp-d-" + suffix, "concept", concept).get("n")).isEqualTo(1L);
+        assertThat(single("MATCH (c:Condition {nlpNote: $key})-[:CODED]->(:Concept {key: $concept}) RETURN count(c) AS n",
+                "key", "DocumentReference/nlp-d-" + suffix, "concept", concept).get("n")).isEqualTo(1L);
+        assertThat(single("MATCH (d:DocumentReference {id: $id}) RETURN d.versionId AS v", "id", "nlp-d-" + suffix).get("v")).isEqualTo(1L);
+
+        // a single PUT of a Condition with a new concept, then at once a note naming it
+        String later = suffix + "x";
+        put("Condition/nlp-c-" + later, """
+                {"resourceType":"Condition","id":"nlp-c-%1$s","subject":{"reference":"Patient/nlp-p-%2$s"},
+                 "code":{"coding":[{"system":"http://snomed.info/sct","code":"%1$s","display":"Quagga%1$s syndrome (disorder)"}]}}"""
+                .formatted(later, suffix));
+        String text2 = "Assessment: quagga" + later + " syndrome.";
+        put("DocumentReference/nlp-d-" + later, """
+                {"resourceType":"DocumentReference","id":"nlp-d-%1$s","status":"current","subject":{"reference":"Patient/nlp-p-%2$s"},
+                 "content":[{"attachment":{"contentType":"text/plain","data":"%3$s"}}]}"""
+                .formatted(later, suffix, java.util.Base64.getEncoder().encodeToString(text2.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertThat(single("""
+                MATCH (:DocumentReference {id: $id})-[m:MENTIONS]->(k:Concept {key: $concept})
+                RETURN count(m) AS n""", "id", "nlp-d-" + later, "concept", "http://snomed.info/sct|" + later).get("n")).isEqualTo(1L);
+    }
+
+    private void put(String path, String body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
+                .header("Content-Type", "application/fhir+json").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isIn(200, 201);
+    }
+
     @Test
     void conceptsOfTheGraphAreFoundInText() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8).replace("-", "");
