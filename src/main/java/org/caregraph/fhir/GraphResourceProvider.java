@@ -35,6 +35,7 @@ import org.caregraph.fhir.search.GraphSearch;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
+import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.ResourceRecord;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
@@ -211,7 +212,7 @@ public class GraphResourceProvider implements IResourceProvider {
                 : ResourceWrites.ifMatch(request.getHeader("If-Match"));
         ObjectNode patched;
         try {
-            patched = JsonPatcher.apply(ResourceWrites.json(current.json()), body);
+            patched = JsonPatcher.apply(ResourceMapper.tree(current.json()), body);
         } catch (InvalidResourceException e) {
             throw writes.unprocessable(e);
         }

@@ -6,8 +6,6 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServerUtils;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -30,8 +28,6 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * give ({@link NoteRerun#catchUp(List)}).
  */
 final class ResourceWrites {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final FhirContext fhir;
     private final ResourceMapper mapper;
     private final GraphWriter writer;
@@ -50,15 +46,7 @@ final class ResourceWrites {
 
     /** A parsed resource as the JSON tree the mapper takes. */
     ObjectNode json(IBaseResource resource) {
-        return json(fhir.newJsonParser().encodeResourceToString(resource));
-    }
-
-    static ObjectNode json(String text) {
-        try {
-            return (ObjectNode) JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return ResourceMapper.tree(fhir.newJsonParser().encodeResourceToString(resource));
     }
 
     /**

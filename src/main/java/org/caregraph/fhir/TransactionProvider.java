@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
+import org.caregraph.graph.ResourceMapper;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.InstantType;
@@ -91,7 +92,7 @@ class TransactionProvider {
     @Transaction
     public Bundle transaction(@TransactionParam Bundle bundle, RequestDetails request) {
         ObjectNode json = EncodingEnum.forContentType(request.getHeader("Content-Type")) == EncodingEnum.JSON
-                ? ResourceWrites.json(new String(request.loadRequestContents(), StandardCharsets.UTF_8))
+                ? ResourceMapper.tree(new String(request.loadRequestContents(), StandardCharsets.UTF_8))
                 : writes.json(bundle);
         List<Entry> entries = new ArrayList<>();
         int i = 0;
@@ -280,7 +281,7 @@ class TransactionProvider {
             case "PATCH" -> {
                 GraphReader.StoredResource current = reader.read(s.key).orElseThrow(() -> reader.history(s.key).isEmpty()
                         ? new ResourceNotFoundException(new IdType(s.key)) : new ResourceGoneException(new IdType(s.key)));
-                ObjectNode patched = JsonPatcher.apply(ResourceWrites.json(current.json()), patchDocument(e.resource()));
+                ObjectNode patched = JsonPatcher.apply(ResourceMapper.tree(current.json()), patchDocument(e.resource()));
                 s.op = GraphWriter.Op.write(writes.record(patched, id, urns::get), ifMatch != null ? ifMatch : current.versionId());
             }
             default -> {

@@ -1,8 +1,5 @@
 package org.caregraph.graph;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,7 +17,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class GraphReindex {
     private static final Logger log = LoggerFactory.getLogger(GraphReindex.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GraphReader reader;
     private final ResourceMapper mapper;
@@ -52,8 +48,8 @@ public class GraphReindex {
 
     private ResourceRecord rederive(Map.Entry<String, String> stored) {
         try {
-            return mapper.rederive((ObjectNode) JSON.readTree(stored.getValue()));
-        } catch (JsonProcessingException | InvalidResourceException e) {
+            return mapper.rederive(ResourceMapper.tree(stored.getValue()));
+        } catch (IllegalStateException | InvalidResourceException e) {
             log.warn("reindex: {} does not map ({}); left as it is", stored.getKey(), e.getClass().getSimpleName());
             return null;
         }

@@ -53,6 +53,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class ResourceMapper {
+    private static final ObjectMapper TREES = new ObjectMapper();
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     /** Element names that say little about the relationship; the enclosing element names it instead. */
     private static final Set<String> GENERIC = Set.of("individual", "member", "who", "actor", "reference", "item", "party");
@@ -86,6 +87,19 @@ public class ResourceMapper {
         this.search = search;
         this.resourceTypes = Set.copyOf(fhir.getResourceTypes());
         this.enricher = enricher;
+    }
+
+    /**
+     * A resource's JSON text — stored by this mapper, or already parsed by HAPI — as the tree {@link #map} takes.
+     *
+     * @throws IllegalStateException when it does not parse (a stored resource that does not is a broken store)
+     */
+    public static ObjectNode tree(String json) {
+        try {
+            return (ObjectNode) TREES.readTree(json);
+        } catch (JsonProcessingException | ClassCastException e) {
+            throw new IllegalStateException("resource JSON does not parse as an object", e);
+        }
     }
 
     /**

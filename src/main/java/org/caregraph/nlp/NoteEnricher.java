@@ -137,13 +137,7 @@ public class NoteEnricher implements RecordEnricher {
 
     /** A stored Binary, read through the one read door. */
     private Optional<JsonNode> binary(String key) {
-        return reader.read(key).map(stored -> {
-            try {
-                return JSON.readTree(stored.json());
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return reader.read(key).map(stored -> ResourceMapper.tree(stored.json()));
     }
 
     /** The literal reference at {@code path}, as the mapper resolved it ({@code Type/id}), or null. */

@@ -1,8 +1,5 @@
 package org.caregraph.nlp;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -24,7 +21,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class NoteRerun {
     private static final Logger log = LoggerFactory.getLogger(NoteRerun.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GraphReader reader;
     private final ResourceMapper mapper;
@@ -65,7 +61,7 @@ public class NoteRerun {
         analyzer.refresh();
         String version = analyzer.version();
         List<ResourceRecord> again = written.stream().filter(r -> r.nlp() != null && !version.equals(r.nlp().version()))
-                .map(r -> mapper.map(tree(r.json()), null)).toList();
+                .map(r -> mapper.map(ResourceMapper.tree(r.json()), null)).toList();
         if (!writer.reanalyze(again).changed().isEmpty()) writer.pruneTextConcepts();
     }
 
@@ -77,7 +73,7 @@ public class NoteRerun {
         long[] done = new long[3]; // read, rewritten, failed
         reader.forEachPage("nlp-notes", Map.of("all", all, "version", analyzer.version()), pageSize, page -> {
             // analysis is the CPU work: spread over the cores; writing stays single
-            List<ResourceRecord> records = page.parallelStream().map(note -> mapper.map(tree(note.getValue()), null)).toList();
+            List<ResourceRecord> records = page.parallelStream().map(note -> mapper.map(ResourceMapper.tree(note.getValue()), null)).toList();
             done[2] += records.stream().filter(r -> r.nlp() == null || r.nlp().error() != null).count();
             done[1] += writer.reanalyze(records).changed().size();
             done[0] += page.size();
@@ -88,11 +84,4 @@ public class NoteRerun {
         return new Progress(done[0], done[1], done[2]);
     }
 
-    private static ObjectNode tree(String json) {
-        try {
-            return (ObjectNode) JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored JSON does not parse", e);
-        }
-    }
 }

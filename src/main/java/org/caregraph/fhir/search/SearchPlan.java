@@ -1,5 +1,6 @@
 package org.caregraph.fhir.search;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ public record SearchPlan(String type, String anchor, Map<String, Object> anchorP
         Map<String, Object> p = parameters();
         p.putIfAbsent("anchorKeys", List.of());
         p.putIfAbsent("anchorCodes", List.of());
-        List<Map<String, Object>> all = new java.util.ArrayList<>(conditions);
+        List<Map<String, Object>> all = new ArrayList<>(conditions);
         if (started != null) all.add(started);
         p.put("conditions", all);
         p.put("scanFrom", type + "/");
