@@ -31,9 +31,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
         "caregraph.import.allowed-url-prefixes=http://127.0.0.1:18931/allowed/",
         "logging.level.org.neo4j=WARN"})
 public abstract class GraphTest {
-    /** ../shared/data beside the clone (CI lays it there). */
-    public static final Path SHARED = Path.of("..", "shared", "data").toAbsolutePath().normalize();
-    public static final Path SYNTHEA = SHARED.resolve("synthea/seed42-p5");
+    /** The 5-patient Synthea fixture in the repository (src/test/resources/synthea/README.md says where it comes from). */
+    public static final Path SYNTHEA = Path.of("src", "test", "resources", "synthea", "seed42-p5").toAbsolutePath();
 
     @Autowired protected Driver driver;
     @Autowired protected Importer importer;
@@ -41,8 +40,8 @@ public abstract class GraphTest {
     @Autowired protected EmbeddedNeo4j embedded;
     @LocalServerPort protected int httpPort;
 
-    protected static void requireShared() {
-        assertThat(SYNTHEA).as("test data ../shared/data/synthea/seed42-p5 (laid beside the clone)").isDirectory();
+    protected static void requireFixture() {
+        assertThat(SYNTHEA).as("the Synthea fixture in the repository").isDirectory();
     }
 
     protected void clearGraph() {

@@ -76,18 +76,22 @@ public class NlpCommand implements Runnable {
     }
 
     @Command(name = "eval-negex", mixinStandardHelpOptions = true,
-            description = "Score the assertion engine on a NegEx-format TSV; prints JSON (negation P/R/F1, temporality and experiencer accuracy).")
+            description = "Score the assertion engine on a NegEx-format TSV (default: the bundled development set); prints JSON "
+                    + "(negation P/R/F1, temporality and experiencer accuracy).")
     static class EvalNegex implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE", description = "TSV: line, condition, sentence, negation status, temporality, experiencer (header first)")
+        @Parameters(paramLabel = "FILE", arity = "0..1",
+                description = "TSV: line, condition, sentence, negation status, temporality, experiencer (header first); "
+                        + "default: the NegEx development set shipped in the jar (" + NegexEvaluation.DEV_SET + ")")
         Path file;
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.isReadable(file)) {
+            if (file != null && !Files.isReadable(file)) {
                 System.err.println("cannot read " + file);
                 return 2;
             }
-            NegexEvaluation.Result result = new NegexEvaluation(ContextEngine.standard()).evaluate(file);
+            NegexEvaluation evaluation = new NegexEvaluation(ContextEngine.standard());
+            NegexEvaluation.Result result = file == null ? evaluation.evaluateDevSet() : evaluation.evaluate(file);
             print(result.toMap());
             return 0;
         }

@@ -82,7 +82,21 @@ public final class NegexEvaluation {
     }
 
     public Result evaluate(Path tsv) throws IOException {
-        List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
+        return evaluate(Files.readAllLines(tsv, StandardCharsets.UTF_8));
+    }
+
+    /** The NegEx development set shipped with CareGraph (odd-numbered rows of the annotated set; Apache-2.0). */
+    public static final String DEV_SET = "nlp/negex/negex-dev.tsv";
+
+    /** Scores the bundled development set ({@link #DEV_SET}). */
+    public Result evaluateDevSet() throws IOException {
+        try (var in = NegexEvaluation.class.getClassLoader().getResourceAsStream(DEV_SET)) {
+            if (in == null) throw new IOException("missing classpath resource " + DEV_SET);
+            return evaluate(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList());
+        }
+    }
+
+    private Result evaluate(List<String> lines) {
         int n = 0, tp = 0, fp = 0, fn = 0, tn = 0, possible = 0, temporality = 0, experiencer = 0, missing = 0;
         for (int i = 1; i < lines.size(); i++) {
             String[] f = lines.get(i).split("\t");

@@ -68,7 +68,7 @@ class CliImportResumeTest extends GraphTest {
 
     @Test
     void aKilledImportRunAgainEndsWithTheSameGraphAsAnUninterruptedOne() throws Exception {
-        requireShared();
+        requireFixture();
         Path input = population();
         Path data = dir.resolve("graph");
 

@@ -33,7 +33,7 @@ class BulkExportTest extends GraphTest {
 
     @BeforeEach
     void setUp() {
-        requireShared();
+        requireFixture();
         http = new FhirHttp(httpPort);
         if (!imported) {
             clearGraph();

@@ -262,7 +262,7 @@ class FhirRestTest extends GraphTest {
 
     @Test
     void anImportedResourceReadsBackAsImported() throws Exception {
-        requireShared();
+        requireFixture();
         importPaths(SYNTHEA.resolve("hospitalInformation1735689600000.json"));
         String key = query("MATCH (o:Organization) RETURN o.key AS k ORDER BY k LIMIT 1").getFirst().get("k").asString();
         String stored = single("MATCH (o:Resource {key:$k}) RETURN o.json AS j", "k", key).get("j").toString();

@@ -230,7 +230,7 @@ class TransactionTest extends FhirHttpTest {
 
     @Test
     void syntheaBundlesLoadThroughPostFhirIntoTheImportsModel() throws Exception {
-        requireShared();
+        requireFixture();
         clearGraph();
         importPaths(SYNTHEA);
         Map<String, Long> imported = model();

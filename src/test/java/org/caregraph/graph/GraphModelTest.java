@@ -52,7 +52,7 @@ class GraphModelTest extends GraphTest {
 
     @Test
     void loadOrderDoesNotMatterForConditionalReferences() throws IOException {
-        requireShared();
+        requireFixture();
         Path patients = SYNTHEA.resolve("Cordie578_Bechtelar572_069b5064-ff05-2225-3995-f32685518bc6.json");
         Path practitioners = SYNTHEA.resolve("practitionerInformation1735689600000.json");
         Path hospitals = SYNTHEA.resolve("hospitalInformation1735689600000.json");
@@ -77,7 +77,7 @@ class GraphModelTest extends GraphTest {
 
     @Test
     void bulkNdjsonByTypeGivesTheSameGraphAsTheTransactionBundles() throws IOException {
-        requireShared();
+        requireFixture();
         importPaths(SYNTHEA);
         GraphStats.Stats fromBundles = stats.read();
         String edges = practitionerEdges();

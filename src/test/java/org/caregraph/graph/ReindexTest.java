@@ -29,7 +29,7 @@ class ReindexTest extends GraphTest {
     @Test
     void derivedGraphComesBackFromTheStoredJsonWithoutNewVersions() throws Exception {
         clearGraph();
-        requireShared();
+        requireFixture();
         importPaths(SYNTHEA);
         Map<String, Object> before = single("""
                 MATCH (n:Resource) WHERE n.placeholder IS NULL

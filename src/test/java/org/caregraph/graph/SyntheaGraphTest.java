@@ -33,7 +33,7 @@ class SyntheaGraphTest extends GraphTest {
 
     @BeforeAll
     void importSample() throws Exception {
-        requireShared();
+        requireFixture();
         clearGraph();
         for (File f : SYNTHEA.toFile().listFiles()) {
             for (JsonNode e : JSON.readTree(f).get("entry")) {

@@ -18,8 +18,8 @@ import picocli.CommandLine;
 
 /** The NegEx evaluation: metrics on a hand-made file counted by hand, the dev-set quality bar, and the CLI. */
 class NegexEvaluationTest {
-    /** ../shared/data beside the clone (CI lays it there), as for the other tests. */
-    private static final Path NEGEX_DEV = Path.of("..", "shared", "data", "negex", "negex-dev.tsv").toAbsolutePath().normalize();
+    /** The development set shipped in the jar, as the CLI reads it by default. */
+    private static final Path NEGEX_DEV = Path.of("src", "main", "resources", NegexEvaluation.DEV_SET).toAbsolutePath();
     private static final String HEADER = "line\tCondition\tsentence\tnegation\ttemporality\texperiencer\n";
 
     @TempDir Path dir;
@@ -61,7 +61,7 @@ class NegexEvaluationTest {
         int code;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            code = new CommandLine(new CareGraphCommand()).execute("nlp", "eval-negex", NEGEX_DEV.toString());
+            code = new CommandLine(new CareGraphCommand()).execute("nlp", "eval-negex");
         } finally {
             System.setOut(saved);
         }
