@@ -11,6 +11,7 @@ import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.nlp.NoteRerun;
+import org.caregraph.security.authz.SmartCapabilities;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,7 +25,7 @@ class FhirServerConfig {
                                                        GraphWriter writer, GraphSearch search,
                                                        SearchCapabilities searchCapabilities, ResourceMatcher matcher,
                                                        EverythingProvider everything, ExportProvider export,
-                                                       NoteRerun notes) {
+                                                       NoteRerun notes, SmartCapabilities smart) {
         RestfulServer server = new RestfulServer(fhir);
         ResourceWrites writes = new ResourceWrites(fhir, mapper, writer, notes);
         ConditionalInteractions conditional = new ConditionalInteractions(matcher);
@@ -37,6 +38,7 @@ class FhirServerConfig {
         server.registerProvider(new TransactionProvider(writes, reader, conditional));
         server.registerProviders(everything, export);
         server.registerInterceptor(searchCapabilities);
+        server.registerInterceptor(smart); // rest.security: SMART-on-FHIR and its oauth-uris
         server.registerInterceptor(new FhirAccess());
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'
