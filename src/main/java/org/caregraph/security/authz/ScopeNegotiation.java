@@ -104,7 +104,12 @@ public final class ScopeNegotiation {
     /** Checks a scope given at registration (a client's or a user's allowance). */
     static void requireKnown(String token) {
         if (CONTEXT_SCOPES.contains(token) || CareGraphScope.of(token).isPresent()) return;
-        if (resourceScope(token) == null) throw new IllegalArgumentException("not a scope this server grants: " + token);
+        try {
+            if (resourceScope(token) != null) return;
+        } catch (InvalidScopeException e) {
+            throw new IllegalArgumentException("not a scope this server grants: " + e.getMessage());
+        }
+        throw new IllegalArgumentException("not a scope this server grants: " + token);
     }
 
     /** The requested token as a SMART resource scope, null when it is not one; invalid_scope when it is a bad one. */

@@ -82,7 +82,21 @@ public class TokenEndpoint {
     private Map<String, Object> clientCredentials(Map<String, String> p) {
         RegisteredClient client = assertedClient(p);
         if (client == null) throw OAuthError.invalidClient("client_credentials needs a private_key_jwt client assertion");
-        List<String> scopes = negotiate(requiredScope(p), ScopeNegotiation.ofContext(client.scopes(), Context.SYSTEM));
+        return backendToken(client, requiredScope(p));
+    }
+
+    /**
+     * What {@code POST /auth/token} answers a backend client whose {@code assertion} asks {@code scope}
+     * (client_credentials); {@code serve --demo} gets the demo client's token through it, in process.
+     *
+     * @throws OAuthError as the endpoint would answer
+     */
+    public Map<String, Object> backendToken(String assertion, String scope) {
+        return backendToken(assertions.verify(assertion), scope);
+    }
+
+    private Map<String, Object> backendToken(RegisteredClient client, String scope) {
+        List<String> scopes = negotiate(scope, ScopeNegotiation.ofContext(client.scopes(), Context.SYSTEM));
         TokenIssuer.Issued token = issuer.issue(client.id(), client.id(), null, null, scopes, lifetimes.backend());
         return response(token, scopes);
     }
