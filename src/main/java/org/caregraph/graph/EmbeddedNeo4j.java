@@ -60,7 +60,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         int port = props.boltPort() > 0 ? props.boltPort() : freePort(props.boltAddress());
         long started = System.nanoTime();
         try {
-            Files.createDirectories(home);
+            ownerOnlyDirectory(home);
             this.password = Files.exists(passwordFile) ? readPassword() : setNewPassword(props);
             this.dbms = builder(props)
                     .setConfig(BoltConnector.enabled, true)
@@ -124,6 +124,25 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         String text = Files.readString(passwordFile).strip();
         if (text.isEmpty()) throw new IllegalStateException(passwordFile + " is empty: delete it to set a new password");
         return text;
+    }
+
+    /**
+     * The store, the password, exports and import reports all live here: a new data directory is made owner-only
+     * (0700). One that exists is left as its owner set it, with a warning if other users can enter it.
+     */
+    private static void ownerOnlyDirectory(Path dir) throws IOException {
+        if (!posix()) {
+            Files.createDirectories(dir);
+        } else if (Files.notExists(dir)) {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+            if (perms.contains(PosixFilePermission.OTHERS_EXECUTE) || perms.contains(PosixFilePermission.GROUP_EXECUTE)) {
+                log.warn("The data directory {} is open to other users ({}); it holds patient data: chmod 700 it "
+                        + "(docs/security.md)", dir, PosixFilePermissions.toString(perms));
+            }
+        }
     }
 
     /** Created with mode 0600 from the start, so the secret is never readable by others, not even briefly. */

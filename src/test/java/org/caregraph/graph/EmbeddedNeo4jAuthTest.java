@@ -36,6 +36,8 @@ class EmbeddedNeo4jAuthTest extends GraphTest {
         Path file = embedded.passwordFile();
         assertThat(file).isEqualTo(embedded.home().resolve("neo4j-password"));
         assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.getPosixFilePermissions(embedded.home())).as("a new data directory is owner-only")
+                .isEqualTo(PosixFilePermissions.fromString("rwx------"));
         String password = Files.readString(file).strip();
         assertThat(password).hasSizeGreaterThanOrEqualTo(32).isNotEqualTo("neo4j");
 
