@@ -46,6 +46,10 @@ public class ServeCommand implements Callable<Integer> {
             + "(runs as an import job; poll it at /import).")
     List<Path> imports = new ArrayList<>();
 
+    @Option(names = "--demo", description = "Demo mode: print a ready-to-use access token and a curl line (the launcher "
+            + "script's --demo also imports a Synthea population).")
+    boolean demo;
+
     @Override
     public Integer call() throws InterruptedException {
         for (Path p : imports) {
@@ -80,6 +84,7 @@ public class ServeCommand implements Callable<Integer> {
             System.out.println("Neo4j (embedded): " + neo4j.boltUri() + ", user " + EmbeddedNeo4j.USER + ", password "
                     + neo4j.password() + " (kept in " + neo4j.passwordFile() + ")");
         }
+        if (demo) DemoAccess.print(ctx, http);
         if (!imports.isEmpty()) {
             List<ImportInput> inputs = new ArrayList<>();
             for (Path p : imports) inputs.addAll(ImportInput.expand(p, p.toString()));
