@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.caregraph.security.transport.TransportEnvironment;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.HttpConnector;
@@ -52,7 +53,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     public EmbeddedNeo4j(Neo4jProperties props) {
         this.home = props.dataDir().toAbsolutePath().normalize();
         this.passwordFile = home.resolve(PASSWORD_FILE);
-        if (!props.boltTls() && !isLoopback(props.boltAddress())) {
+        if (!props.boltTls() && !TransportEnvironment.isLoopback(props.boltAddress())) {
             throw new IllegalStateException("Bolt would listen on " + props.boltAddress() + " without TLS: the database "
                     + "password would cross the network in clear. Configure CAREGRAPH_BOLT_TLS_CERT and "
                     + "CAREGRAPH_BOLT_TLS_KEY, or keep Bolt on 127.0.0.1");
@@ -193,14 +194,6 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         long t = System.nanoTime();
         dbms.shutdown();
         log.info("Embedded Neo4j stopped in {} ms", (System.nanoTime() - t) / 1_000_000);
-    }
-
-    static boolean isLoopback(String address) {
-        try {
-            return InetAddress.getByName(address).isLoopbackAddress();
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static int freePort(String address) {

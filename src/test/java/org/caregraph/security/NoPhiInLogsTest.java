@@ -28,7 +28,7 @@ import org.springframework.util.FileSystemUtils;
 /**
  * No PHI in the logs: the Synthea fixture is imported through an HTTP import job (with a malformed file of PHI beside
  * it), read and searched through FHIR, GraphQL, /cypher and /nlp, and then sent in every kind of bad request the APIs
- * and Tomcat refuse; neither the application's log output nor the embedded Neo4j's own logs may then contain any name,
+ * and Tomcat refuse, and without a token or with too few scopes; neither the application's log output nor the embedded Neo4j's own logs may then contain any name,
  * identifier, contact or note line of the fixture (taken from the fixture itself, see {@link FixturePhi}).
  */
 @ExtendWith(OutputCaptureExtension.class)
@@ -95,6 +95,12 @@ class NoPhiInLogsTest extends GraphTest {
         for (HttpResponse<String> r : refused) {
             assertThat(r.statusCode()).as(r.uri() + " " + r.body()).isBetween(400, 499);
         }
+        // denials: no token, a forged one, one whose scopes do not cover the search
+        String search = "/fhir/Patient?family=" + enc(family) + "&identifier=" + enc(ssn);
+        assertThat(send(HttpRequest.newBuilder(uri(search)), null).statusCode()).isEqualTo(401);
+        assertThat(send(HttpRequest.newBuilder(uri(search)), family + "." + ssn + ".x").statusCode()).isEqualTo(401);
+        String observationsOnly = token("no-phi-in-logs", null, null, List.of("system/Observation.rs"));
+        assertThat(send(HttpRequest.newBuilder(uri(search)), observationsOnly).statusCode()).isEqualTo(403);
         // GraphQL answers a query it cannot run with errors (HTTP 200 or 400, as the GraphQL-over-HTTP spec says)
         for (String query : List.of("{\"query\": \"{ patient(id: \\\"" + ssn + "\\\") { name " + family + " } }\"}",
                 "{\"query\": \"{ patient(id: \\\"" + id + "\\\") { journey(first: -1, types: [" + family + "]) { edges { node { type } } } } }\"}",
@@ -204,6 +210,11 @@ class NoPhiInLogsTest extends GraphTest {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return send(request, systemToken());
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, String token) throws Exception {
+        if (token != null) request.setHeader("Authorization", "Bearer " + token);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -211,7 +222,9 @@ class NoPhiInLogsTest extends GraphTest {
         return URI.create("http://127.0.0.1:" + httpPort + path);
     }
 
+    /** {@code request}: the request line and headers but the final empty line; sent with the system token. */
     private String rawRequest(String request) throws IOException {
+        request = request.substring(0, request.length() - 2) + "Authorization: Bearer " + systemToken() + "\r\n\r\n";
         try (Socket s = new Socket("127.0.0.1", httpPort)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();

@@ -53,7 +53,7 @@ public class TransportEnvironment implements EnvironmentPostProcessor {
     }
 
     /** Blank means every interface; a name that does not resolve is treated as reachable (fail closed). */
-    static boolean isLoopback(String address) {
+    public static boolean isLoopback(String address) {
         if (address == null || address.isBlank()) return false;
         try {
             return InetAddress.getByName(address).isLoopbackAddress();
