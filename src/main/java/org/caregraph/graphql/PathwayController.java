@@ -1,6 +1,7 @@
 package org.caregraph.graphql;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.caregraph.graph.GraphReader;
@@ -20,15 +21,18 @@ public class PathwayController {
     }
 
     private final GraphReader reader;
+    private final CohortEvaluator cohorts;
 
-    public PathwayController(GraphReader reader) {
+    public PathwayController(GraphReader reader, CohortEvaluator cohorts) {
         this.reader = reader;
+        this.cohorts = cohorts;
     }
 
     @QueryMapping
     public PathwayAnalysis.Pathways pathways(@Argument List<StartConcept> start, @Argument List<EventType> eventTypes,
                                              @Argument Integer steps, @Argument Integer windowDays,
-                                             @Argument Integer minSupport, @Argument Integer top) {
+                                             @Argument Integer minSupport, @Argument Integer top,
+                                             @Argument CohortCriteria cohort) {
         // The numbers are nullable in the schema (they have defaults), so an explicit null is refused like a bad value.
         if (start == null || start.isEmpty()) throw badArgument("start needs at least one concept");
         if (steps == null || steps < 1 || steps > 10) throw badArgument("steps must be between 1 and 10");
@@ -43,10 +47,13 @@ public class PathwayController {
             else keys.add(c.system() + "|" + c.code());
         }
         // The index event may be of any type; the following events only of the asked ones (all when none are).
-        List<PathwayAnalysis.PatientPath> paths = reader.list("pathway-paths", Map.of(
+        Map<String, Object> parameters = new HashMap<>(Map.of(
                 "keys", keys, "codes", codes, "startPaths", EventType.codePaths(List.of()),
                 "labels", EventType.labels(eventTypes), "paths", EventType.codePaths(eventTypes),
-                "windowDays", windowDays, "steps", steps),
+                "windowDays", windowDays, "steps", steps));
+        // a cohort confines the pathway to its members (the UI's "pathways from this cohort")
+        parameters.put("patients", cohort == null ? null : cohorts.evaluate(cohort));
+        List<PathwayAnalysis.PatientPath> paths = reader.list("pathway-paths", parameters,
                 r -> new PathwayAnalysis.PatientPath(event(r.get("index")), r.get("path").asList(PathwayController::event)));
         return PathwayAnalysis.of(paths, minSupport, top);
     }
