@@ -156,8 +156,9 @@ function sankey(a) {
     .attr('stroke-opacity', 0.45).attr('stroke-width', (l) => Math.max(1, l.width));
   link.append('title').text((l) => `${name(l.source.concept)} → ${name(l.target.concept)}: ${l.patients} patients `
     + `(${l.percent}%), median ${l.medianDays} days`);
-  link.filter((l) => l.width >= 20).append('text').attr('x', (l) => (l.source.x1 + l.target.x0) / 2)
-    .attr('y', (l) => (l.y0 + l.y1) / 2).attr('dy', '0.35em').attr('text-anchor', 'middle').attr('fill', fg).attr('font-size', 11)
+  // a link's label sits at its target, where the band is its own (the middle of the gap holds the node labels)
+  link.filter((l) => l.width >= 14).append('text').attr('x', (l) => l.target.x0 - 4).attr('y', (l) => l.y1)
+    .attr('dy', '0.35em').attr('text-anchor', 'end').attr('fill', fg).attr('font-size', 10)
     .text((l) => `${l.patients} · ${l.percent}% · ${l.medianDays} d`);
   const node = svg.append('g').selectAll('g').data(graph.nodes).join('g').attr('class', 'node').attr('data-id', (n) => n.id);
   node.append('rect').attr('x', (n) => n.x0).attr('y', (n) => n.y0).attr('width', (n) => n.x1 - n.x0)
@@ -165,8 +166,11 @@ function sankey(a) {
   node.append('path').attr('transform', (n) => `translate(${n.x1 + 9},${(n.y0 + n.y1) / 2})`)
     .attr('d', (n) => d3.symbol(d3[EVENT_TYPES[n.eventType].symbol], 50)()).attr('fill', (n) => EVENT_TYPES[n.eventType].colour)
     .attr('stroke', fg).attr('stroke-width', 0.6);
+  // node labels fit the gap before the next column (the last column has the right margin)
+  const gap = steps > 1 ? d3.min(graph.nodes.filter((n) => n.step === 1), (n) => n.x0) - d3.max(graph.nodes.filter((n) => n.step === 0), (n) => n.x1) : 230;
+  const chars = Math.max(12, Math.floor((Math.min(gap, 260) - 105) / 6.5));
   node.append('text').attr('x', (n) => n.x1 + 18).attr('y', (n) => (n.y0 + n.y1) / 2).attr('fill', fg)
-    .call((t) => t.append('tspan').attr('dy', '-0.2em').text((n) => truncate(name(n.concept), 28)))
+    .call((t) => t.append('tspan').attr('dy', '-0.2em').text((n) => truncate(name(n.concept), chars)))
     .call((t) => t.append('tspan').attr('x', (n) => n.x1 + 18).attr('dy', '1.1em').attr('font-size', 11)
       .text((n) => `${n.patients} patients · ${n.percent}%`));
   node.append('title').text((n) => `Step ${n.step}: ${name(n.concept)} (${EVENT_TYPES[n.eventType].label}): ${n.patients} patients (${n.percent}%)`);

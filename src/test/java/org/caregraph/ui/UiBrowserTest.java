@@ -257,6 +257,22 @@ class UiBrowserTest extends GraphQlTest {
     }
 
     @Test
+    void darkModeFollowsTheSystemAndKeepsContrast() {
+        browser.driver.executeCdpCommand("Emulation.setEmulatedMedia",
+                Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        try {
+            browser.open("/ui/patient/" + patient);
+            browser.waitFor("#timeline-svg");
+            assertThat(browser.js("return getComputedStyle(document.documentElement).backgroundColor")).isEqualTo("rgb(20, 23, 27)");
+            browser.check("journey-dark");
+            browser.open("/ui/cohort");
+            browser.check("cohort-dark");
+        } finally {
+            browser.driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", List.of()));
+        }
+    }
+
+    @Test
     void graphiqlRunsQueriesLocally() {
         browser.open("/graphiql");
         browser.waitFor(".graphiql-container");
