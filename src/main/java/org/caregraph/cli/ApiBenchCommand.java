@@ -1,5 +1,6 @@
 package org.caregraph.cli;
 
+import org.caregraph.security.AccessContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,7 +73,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                     System.err.printf("imported %,d resources (%,d new or changed) in %.1f s%n", done.imported(), done.written(), done.seconds());
                 }
             }
-            Record inputs = ctx.getBean(GraphReader.class).list("bench-api-inputs", Map.of(), r -> r).getFirst();
+            Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service("bench"), "bench-api-inputs", Map.of(), r -> r).getFirst();
             List<String> all = inputs.get("patients").asList(v -> v.asString());
             if (all.isEmpty()) {
                 System.err.println("caregraph bench-api: the graph has no patients; give a PATH to import");

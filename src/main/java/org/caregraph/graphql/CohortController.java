@@ -1,5 +1,6 @@
 package org.caregraph.graphql;
 
+import graphql.schema.DataFetchingEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Collections;
@@ -39,8 +40,8 @@ class CohortController {
     }
 
     @QueryMapping
-    Cohort cohort(@Argument CohortCriteria criteria) {
-        return new Cohort(evaluator.evaluate(criteria));
+    Cohort cohort(@Argument CohortCriteria criteria, DataFetchingEnvironment env) {
+        return new Cohort(evaluator.evaluate(GraphQlAccess.analytics(env), criteria));
     }
 
     @SchemaMapping(typeName = "Cohort")
@@ -49,7 +50,7 @@ class CohortController {
     }
 
     @SchemaMapping(typeName = "Cohort")
-    CohortPatientPage patients(Cohort cohort, @Argument Integer first, @Argument String after) {
+    CohortPatientPage patients(Cohort cohort, @Argument Integer first, @Argument String after, DataFetchingEnvironment env) {
         int size = first == null ? 20 : first;
         if (size < 1 || size > MAX_PAGE) {
             throw new GraphQlRequestException("BAD_ARGUMENT", "patients(first:) takes 1 to " + MAX_PAGE + ", not " + size);
@@ -62,16 +63,16 @@ class CohortController {
         }
         List<String> keys = cohort.keys().subList(start, Math.min(start + size, cohort.keys().size()));
         List<PatientView> nodes = keys.isEmpty() ? List.of()
-                : reader.list("cohort-page", Map.of("keys", keys), r -> PatientView.of(r.get("id").asString(), r.get("json").asString()));
+                : reader.list(GraphQlAccess.of(env), "cohort-page", Map.of("keys", keys), r -> PatientView.of(r.get("id").asString(), r.get("json").asString()));
         return new CohortPatientPage(nodes, keys.isEmpty() ? null : encode(keys.getLast()),
                 start + keys.size() < cohort.keys().size());
     }
 
     @MutationMapping
-    SavedCohort saveCohort(@Argument CohortCriteria criteria, @Argument String name) {
+    SavedCohort saveCohort(@Argument CohortCriteria criteria, @Argument String name, DataFetchingEnvironment env) {
         if (name.isBlank()) throw new GraphQlRequestException("BAD_ARGUMENT", "saveCohort(name:) is blank");
-        List<String> keys = evaluator.evaluate(criteria);
-        return new SavedCohort(groups.save(name, criteria, keys), keys.size());
+        List<String> keys = evaluator.evaluate(GraphQlAccess.analytics(env), criteria);
+        return new SavedCohort(groups.save(GraphQlAccess.of(env), name, criteria, keys), keys.size());
     }
 
     private static String encode(String key) {

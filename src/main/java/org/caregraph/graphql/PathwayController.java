@@ -1,5 +1,7 @@
 package org.caregraph.graphql;
 
+import org.caregraph.security.AccessContext;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,7 +34,8 @@ public class PathwayController {
     public PathwayAnalysis.Pathways pathways(@Argument List<StartConcept> start, @Argument List<EventType> eventTypes,
                                              @Argument Integer steps, @Argument Integer windowDays,
                                              @Argument Integer minSupport, @Argument Integer top,
-                                             @Argument CohortCriteria cohort) {
+                                             @Argument CohortCriteria cohort, DataFetchingEnvironment env) {
+        AccessContext population = GraphQlAccess.analytics(env);
         // The numbers are nullable in the schema (they have defaults), so an explicit null is refused like a bad value.
         if (start == null || start.isEmpty()) throw badArgument("start needs at least one concept");
         if (steps == null || steps < 1 || steps > 10) throw badArgument("steps must be between 1 and 10");
@@ -52,8 +55,8 @@ public class PathwayController {
                 "labels", EventType.labels(eventTypes), "paths", EventType.codePaths(eventTypes),
                 "windowDays", windowDays, "steps", steps));
         // a cohort confines the pathway to its members (the UI's "pathways from this cohort")
-        parameters.put("patients", cohort == null ? null : cohorts.evaluate(cohort));
-        List<PathwayAnalysis.PatientPath> paths = reader.list("pathway-paths", parameters,
+        parameters.put("patients", cohort == null ? null : cohorts.evaluate(population, cohort));
+        List<PathwayAnalysis.PatientPath> paths = reader.list(population, "pathway-paths", parameters,
                 r -> new PathwayAnalysis.PatientPath(event(r.get("index")), r.get("path").asList(PathwayController::event)));
         return PathwayAnalysis.of(paths, minSupport, top);
     }
