@@ -42,6 +42,8 @@ final class Browser {
     static final Path SCREENSHOTS = Path.of("target", "ui-screenshots").toAbsolutePath();
     /** WCAG 2.1 A and AA, what the issue asks of every page. */
     private static final List<String> WCAG = List.of("wcag2a", "wcag2aa", "wcag21a", "wcag21aa");
+    /** generous: on a shared 2-core machine a page's queries can take many seconds */
+    private static final Duration WAIT = Duration.ofSeconds(60);
 
     private static Browser shared;
 
@@ -92,6 +94,17 @@ final class Browser {
         return shared;
     }
 
+    /**
+     * Holds {@code token} in the tab as the pages' sign-in leaves it (sessionStorage, see static/ui/js/auth.js), on
+     * the sign-in callback page, which reads no data.
+     */
+    void signedIn(String token, String fhirUser, List<String> scopes) {
+        driver.get(origin + "/ui/callback");
+        js("sessionStorage.setItem('caregraph.token', JSON.stringify({accessToken: arguments[0], expiresAt: Date.now() + 3600000, "
+                + "scope: arguments[1], fhirUser: arguments[2]}))", token, String.join(" ", scopes), fhirUser);
+        consoleErrors();
+    }
+
     /** Opens a page (path and query) and waits until nothing on it is loading. */
     void open(String path) {
         driver.get(origin + path);
@@ -100,12 +113,12 @@ final class Browser {
 
     /** Waits until the page has no progress indicator and no busy region. */
     void settle() {
-        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> "complete".equals(js("return document.readyState"))
+        new WebDriverWait(driver, WAIT).until(d -> "complete".equals(js("return document.readyState"))
                 && d.findElements(By.cssSelector(".progress, [aria-busy=true]")).isEmpty());
     }
 
     WebElement waitFor(String css) {
-        return new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> {
+        return new WebDriverWait(driver, WAIT).until(d -> {
             List<WebElement> found = d.findElements(By.cssSelector(css));
             return found.isEmpty() ? null : found.getFirst();
         });
@@ -147,7 +160,8 @@ final class Browser {
         @SuppressWarnings("unchecked")
         List<String> loaded = (List<String>) js("return performance.getEntriesByType('resource').map(e => e.name)");
         assertThat(loaded).as("resources loaded by %s", name).allMatch(u -> u.startsWith(origin + "/") || u.startsWith("blob:"));
-        Results axe = new AxeBuilder().withTags(WCAG).analyze(driver);
+        // the pages have no frames: axe need not switch windows to look into any
+        Results axe = new AxeBuilder().withTags(WCAG).disableIframeTesting().analyze(driver);
         assertThat(axe.getViolations()).as("axe WCAG 2.1 AA violations on %s:\n%s", name, describe(axe.getViolations())).isEmpty();
         screenshot(name);
     }
@@ -183,7 +197,7 @@ final class Browser {
             throw new UncheckedIOException(e);
         }
         button.click();
-        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> Files.exists(file) && !Files.exists(Path.of(file + ".crdownload")));
+        new WebDriverWait(driver, WAIT).until(d -> Files.exists(file) && !Files.exists(Path.of(file + ".crdownload")));
         return file;
     }
 }

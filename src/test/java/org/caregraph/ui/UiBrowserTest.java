@@ -28,10 +28,21 @@ import org.openqa.selenium.WebElement;
  * target/ui-screenshots.
  */
 class UiBrowserTest extends GraphQlTest {
+    /** What the pages' sign-in asks for (static/ui/js/auth.js): a clinician's own patients, population analytics. */
+    private static final List<String> UI_SCOPES = List.of("openid", "fhirUser", "user/*.rs", "user/caregraph.analytics");
+    /** Read-only over every patient: the views' counts are then the whole fixture's (5 patients). */
+    private static final List<String> READ_ALL = List.of("system/*.rs", "system/caregraph.analytics");
     private static boolean loaded;
+    private static String readAll;
+    private String apiToken;
     private Browser browser;
     private String patient;
 
+    /**
+     * The Synthea fixture, and the browser signed in with a real token of the server's issuer: read-only over every
+     * patient (a clinician's user/ token sees only their own patients, tested apart). Every GraphQL or FHIR answer the
+     * pages are compared with is asked with the same token.
+     */
     @BeforeEach
     void browserAndData() {
         browser = Browser.at("http://127.0.0.1:" + httpPort);
@@ -39,11 +50,39 @@ class UiBrowserTest extends GraphQlTest {
             requireFixture();
             clearGraph();
             assertThat(importPaths(SYNTHEA).failed()).isZero();
+            readAll = token("caregraph-ui", null, null, READ_ALL);
             loaded = true;
         }
         // the patient with the most encounters: the richest journey and care team
         patient = query("MATCH (p:Patient)<-[:SUBJECT]-(e:Encounter) WITH p.id AS id, count(e) AS n RETURN id ORDER BY n DESC, id LIMIT 1")
                 .getFirst().get("id").asString();
+        signIn(readAll, null, READ_ALL);
+    }
+
+    private void signIn(String token, String fhirUser, List<String> scopes) {
+        apiToken = token;
+        browser.signedIn(token, fhirUser, scopes);
+    }
+
+    @Override
+    protected String apiToken() {
+        return apiToken;
+    }
+
+    /** A FHIR search's JSON, asked with the pages' token. */
+    private JsonNode fhir(String path) {
+        try {
+            var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path)).header("Authorization", "Bearer " + apiToken)
+                    .header("Accept", "application/fhir+json").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -53,7 +92,8 @@ class UiBrowserTest extends GraphQlTest {
         for (String type : List.of("Patient", "Encounter", "Condition", "Observation", "DocumentReference")) {
             int stored = query("MATCH (n:" + type + ") WHERE n.placeholder IS NULL AND n.deleted IS NULL RETURN count(n) AS n")
                     .getFirst().get("n").asInt();
-            assertThat(browser.count("#counts [data-type=" + type + "] [data-count]")).as(type).isEqualTo(stored);
+            assertThat(browser.count("#counts [data-type=" + type + "] [data-count]")).as(type).isEqualTo(stored)
+                    .isEqualTo(fhir(type + "?_summary=count").get("total").asInt());
         }
         assertThat(browser.count("#patient-results")).isEqualTo(5);
         assertThat(browser.find("#last-import").getText()).contains("Last import or change stored at");
@@ -223,7 +263,9 @@ class UiBrowserTest extends GraphQlTest {
                 + concept.get("system").asText() + "\",\"code\":\"" + concept.get("code").asText() + "\"}]}}]}";
         int count = cohortCount(withCondition);
         assertThat(browser.count("#count")).isEqualTo(count);
-        assertThat(browser.count("#members-table")).isEqualTo(count);
+        // the count is the population's; the members listed are those the signed-in user may see
+        assertThat(browser.count("#members-table")).isEqualTo(data("query($c: CohortCriteria!) { cohort(criteria: $c) { "
+                + "patients { nodes { id } } } }", "c", json(withCondition)).at("/cohort/patients/nodes").size());
 
         // the URL reproduces it
         browser.open(browser.pathAndQuery());
@@ -236,7 +278,15 @@ class UiBrowserTest extends GraphQlTest {
         paste(withCondition);
         assertThat(browser.count("#count")).isEqualTo(count);
 
-        // saved as a FHIR Group with as many members
+        // saving needs a token that may create Groups: refused inline with this one, saved with one that may
+        browser.find("#group-name").sendKeys("Employed women");
+        browser.find("#save button").click();
+        assertThat(browser.waitFor("#save-status .error").getText()).contains("FORBIDDEN");
+        browser.consoleErrors();
+        List<String> writer = List.of("system/*.rs", "system/Group.c", "system/caregraph.analytics");
+        String cohortLink = browser.pathAndQuery();
+        signIn(token("caregraph-ui", null, null, writer), null, writer);
+        browser.open(cohortLink);
         browser.find("#group-name").sendKeys("Employed women");
         browser.find("#save button").click();
         WebElement saved = browser.waitFor("#saved-group");
@@ -254,6 +304,29 @@ class UiBrowserTest extends GraphQlTest {
                 "c", json(withCondition)).at("/pathways/cohortSize").asInt();
         assertThat(browser.count("#cohort-size")).isEqualTo(size).isEqualTo(count);
         assertThat(browser.find("#cohort-note").getText()).contains("Confined to the patients of a cohort");
+    }
+
+    @Test
+    void aClinicianSeesOnlyTheirOwnPatients() {
+        // the practitioner who attended most of the richest patient's encounters, with the scopes the pages ask for
+        String practitioner = "Practitioner/" + query("MATCH (:Patient {id: $id})<-[:SUBJECT]-(e:Encounter)-[r]->(pr:Practitioner) "
+                + "WHERE r.path STARTS WITH 'Encounter.participant' WITH pr.id AS id, count(e) AS n RETURN id ORDER BY n DESC, id LIMIT 1",
+                "id", patient).getFirst().get("id").asString();
+        signIn(token("caregraph-ui", practitioner, null, UI_SCOPES), practitioner, UI_SCOPES);
+        browser.open("/");
+        assertThat(browser.find("#signed-in").getText()).contains(practitioner);
+        JsonNode visible = fhir("Patient?_count=20");
+        assertThat(visible.path("entry")).hasSizeBetween(1, 4); // each of the fixture's practitioners sees one patient
+        assertThat(browser.count("#patient-results")).isEqualTo(visible.path("entry").size());
+        assertThat(browser.count("#counts [data-type=Patient] [data-count]")).isEqualTo(fhir("Patient?_summary=count").get("total").asInt());
+        browser.open("/ui/patient/" + patient + "/similar");
+        assertThat(browser.count("#similar-count")).isEqualTo(data("query($id: ID!) { similarPatients(id: $id) { score } }", "id", patient)
+                .get("similarPatients").size());
+        browser.check("home-clinician");
+        browser.find("#sign-out").click();
+        browser.waitFor("#sign-in");
+        assertThat(browser.js("return sessionStorage.getItem('caregraph.token')")).isNull();
+        browser.consoleErrors(); // the 401s that made the page offer sign-in
     }
 
     @Test
