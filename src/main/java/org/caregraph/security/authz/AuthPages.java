@@ -11,7 +11,7 @@ import org.springframework.web.util.HtmlUtils;
  * The authorization server's few pages, rendered on the server: sign-in, the standalone patient picker, and an error
  * page for requests that cannot be sent back to the app. Plain accessible HTML (a language, a heading, labelled
  * fields, errors announced with role=alert, visible focus), its one stylesheet inline and allowed by hash in the
- * Content-Security-Policy, no script, nothing from another origin. Every value is HTML-escaped.
+ * Content-Security-Policy ({@link #csp}), no script, nothing from another origin. Every value is HTML-escaped.
  */
 final class AuthPages {
     private static final String STYLE = """
@@ -27,8 +27,17 @@ final class AuthPages {
             fieldset label{display:inline;font-weight:400;margin:0}
             .patient{margin:.35rem 0}.scopes{font-family:ui-monospace,monospace;font-size:.9rem}
             """;
-    /** No script at all; styles only our own; never framed (clickjacking of the sign-in form). */
-    static final String CSP = "default-src 'none'; style-src '" + sha256(STYLE) + "'; frame-ancestors 'none'; base-uri 'none'";
+    private static final String STYLE_HASH = sha256(STYLE);
+
+    /**
+     * The pages' Content-Security-Policy: no script at all; styles only our own; never framed (clickjacking of the
+     * sign-in form); forms go to this server and, since a browser checks the redirects a form submission leads to,
+     * to the origin of the app's redirect URI ({@code redirectOrigin}, null when the page sends nowhere else).
+     */
+    static String csp(String redirectOrigin) {
+        return "default-src 'none'; style-src '" + STYLE_HASH + "'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+                + (redirectOrigin == null ? "" : " " + redirectOrigin);
+    }
 
     private AuthPages() {
     }
@@ -94,6 +103,13 @@ final class AuthPages {
                     .append("<button type=\"submit\" name=\"action\" value=\"cancel\" class=\"secondary\" formnovalidate>Cancel</button></form>");
         }
         return page("Choose a patient – CareGraph", b.toString());
+    }
+
+    static String signOut(String csrfName, String csrfToken) {
+        return page("Sign out – CareGraph", "<h1>Sign out of CareGraph</h1><p>Apps you signed in to keep the access they "
+                + "were given until it expires; the next sign-in will ask for your password again.</p>"
+                + "<form method=\"post\" action=\"/auth/logout\">" + hidden(csrfName, csrfToken)
+                + "<button type=\"submit\">Sign out</button></form>");
     }
 
     static String error(String title, String message) {

@@ -15,7 +15,7 @@ import org.springframework.security.web.SecurityFilterChain;
  * The authorization server's own filter chain for {@code /auth/**}, ahead of the API chain: the one place with a
  * session and a cookie. The sign-in is Spring Security's form login (password check against {@link Users} with the
  * delegating password encoder, a new session id at sign-in, the saved authorize request to return to), every form is
- * CSRF-protected, and the pages are never framed and run no script (CSP). The token endpoint reads no cookie and takes
+ * CSRF-protected, and the pages are never framed and run no script (their CSP: {@link AuthPages#csp}). The token endpoint reads no cookie and takes
  * no CSRF token: its clients authenticate themselves. Also the exact servlet mapping that serves the SMART
  * configuration under the FHIR base, beside HAPI's {@code /fhir/*}.
  */
@@ -34,8 +34,7 @@ class AuthorizationServerConfig {
                 .csrf(c -> c.ignoringRequestMatchers("/auth/token"))
                 .requestCache(r -> r.requestCache(AuthorizeEndpoint.REQUESTS))
                 .formLogin(f -> f.loginPage("/auth/login").failureUrl("/auth/login?error").defaultSuccessUrl("/", false))
-                .logout(l -> l.logoutUrl("/auth/logout").logoutSuccessUrl("/auth/login?signedOut"))
-                .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(AuthPages.CSP)));
+                .logout(l -> l.logoutUrl("/auth/logout").logoutSuccessUrl("/auth/login?signedOut"));
         return http.build();
     }
 

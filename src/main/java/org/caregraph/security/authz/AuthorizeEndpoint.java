@@ -133,7 +133,8 @@ public class AuthorizeEndpoint {
         List<AuthPages.PatientChoice> found = patients(pending.reach(), null, filter, PICKER_PAGE + 1);
         CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
         page(response, 200, AuthPages.picker(csrf.getParameterName(), csrf.getToken(), request.getParameter("request"),
-                pending.app(), user.name(), filter, found.subList(0, Math.min(PICKER_PAGE, found.size())), found.size() > PICKER_PAGE));
+                pending.app(), user.name(), filter, found.subList(0, Math.min(PICKER_PAGE, found.size())), found.size() > PICKER_PAGE),
+                pending.authorization().redirectUri());
     }
 
     /** The user's choice (or cancel): the code goes to the app, with the chosen patient in context. */
@@ -161,14 +162,26 @@ public class AuthorizeEndpoint {
         CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
         SavedRequest saved = REQUESTS.getRequest(request, response);
         String app = null;
+        String redirect = null;
         List<String> scopes = List.of();
-        if (saved != null && saved.getParameterValues("client_id") != null) {
-            app = clients.find(saved.getParameterValues("client_id")[0]).map(AuthorizeEndpoint::name).orElse(null);
+        RegisteredClient client = saved == null || saved.getParameterValues("client_id") == null ? null
+                : clients.find(saved.getParameterValues("client_id")[0]).orElse(null);
+        if (client != null) { // the saved request was checked before it was saved: its redirect URI is the client's
+            app = name(client);
             String[] scope = saved.getParameterValues("scope");
             if (scope != null) scopes = Arrays.stream(scope[0].split(" ")).filter(s -> !s.isEmpty()).toList();
+            String[] uri = saved.getParameterValues("redirect_uri");
+            redirect = uri != null ? uri[0] : client.redirectUris().size() == 1 && !client.sameOrigin() ? client.redirectUris().getFirst() : null;
         }
         page(response, 200, AuthPages.login(csrf.getParameterName(), csrf.getToken(), request.getParameter("error") != null,
-                request.getParameter("signedOut") != null, app, scopes));
+                request.getParameter("signedOut") != null, app, scopes), redirect);
+    }
+
+    /** Where an app sends a user to end the sign-in session (the form posts to Spring Security's logout, with CSRF). */
+    @GetMapping("/auth/logout")
+    void logout(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
+        page(response, 200, AuthPages.signOut(csrf.getParameterName(), csrf.getToken()));
     }
 
     /** Checks the request as the app sent it; its scopes negotiated against the client's allowance. */
@@ -338,9 +351,22 @@ public class AuthorizeEndpoint {
     }
 
     private static void page(HttpServletResponse response, int status, String html) throws IOException {
+        page(response, status, html, null);
+    }
+
+    /** Writes a page whose forms lead (through redirects) to this server or to {@code redirectUri}'s origin. */
+    private static void page(HttpServletResponse response, int status, String html, String redirectUri) throws IOException {
         response.setStatus(status);
         response.setContentType("text/html;charset=UTF-8");
         response.setHeader("Cache-Control", "no-store");
+        // set here, last, so that it replaces the web pages' policy (which allows forms to this origin only)
+        response.setHeader("Content-Security-Policy", AuthPages.csp(redirectUri == null ? null : originOf(redirectUri)));
         response.getWriter().write(html);
+    }
+
+    /** scheme://host[:port] of a URL. */
+    private static String originOf(String url) {
+        URI u = URI.create(url);
+        return u.getScheme() + "://" + u.getRawAuthority();
     }
 }

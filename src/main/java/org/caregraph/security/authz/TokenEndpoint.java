@@ -149,6 +149,9 @@ public class TokenEndpoint {
         TokenIssuer.Issued token = issuer.issue(a.clientId(), a.user(), a.fhirUser(), a.patient(), a.scopes(), lifetimes.user());
         Map<String, Object> body = response(token, a.scopes());
         if (a.patient() != null) body.put("patient", a.patient());
+        // not a SMART response parameter (the id_token carries it), but RFC 6749 allows more: apps without an OIDC
+        // library (the web UI) read who signed in from here
+        if (a.has("fhirUser") && a.fhirUser() != null) body.put("fhirUser", a.fhirUser());
         return body;
     }
 

@@ -99,6 +99,7 @@ class AuthorizationCodeTest extends GraphTest {
         assertThat(r.headers().firstValue("Cache-Control").orElseThrow()).contains("no-store");
         JsonNode body = AuthzHttp.json(r);
         assertThat(body.get("patient").asText()).isEqualTo(linked);
+        assertThat(body.get("fhirUser").asText()).isEqualTo("Practitioner/" + practitioner);
         assertThat(body.get("scope").asText().split(" ")).containsExactlyInAnyOrder("launch/patient", "patient/*.rs", "openid",
                 "fhirUser", "offline_access");
         String access = body.get("access_token").asText();
@@ -150,6 +151,12 @@ class AuthorizationCodeTest extends GraphTest {
         assertThat(AuthzHttp.query(cancelled)).containsEntry("error", "access_denied").containsEntry("state", "st-" + app);
         // a request id cannot be used twice
         assertThat(browser.submit(form2, "patient", linked, "action", "choose").statusCode()).isEqualTo(400);
+
+        // signing out ends the session: the next authorize request asks for the password again
+        Document signOut = SignInBrowser.html(browser.get(http.root + "/auth/logout"));
+        String after = SignInBrowser.location(browser.submit(signOut.selectFirst("form")));
+        assertThat(after).endsWith("/auth/login?signedOut");
+        assertThat(SignInBrowser.location(browser.get(browser.authorizeUrl(app, REDIRECT, "user/*.rs")))).endsWith("/auth/login");
     }
 
     @Test
@@ -251,7 +258,8 @@ class AuthorizationCodeTest extends GraphTest {
         SignInBrowser browser = new SignInBrowser(http);
         String login = SignInBrowser.location(browser.get(browser.authorizeUrl(app, REDIRECT, "user/*.rs")));
         HttpResponse<String> page = browser.get(login);
-        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("default-src 'none'", "frame-ancestors 'none'");
+        assertThat(page.headers().allValues("Content-Security-Policy")).singleElement().asString()
+                .contains("default-src 'none'", "frame-ancestors 'none'", "form-action 'self' https://app.example");
         assertThat(page.headers().firstValue("X-Frame-Options").orElseThrow()).isEqualTo("DENY");
         Document doc = SignInBrowser.html(page);
         assertThat(doc.selectFirst("html").attr("lang")).isEqualTo("en");
