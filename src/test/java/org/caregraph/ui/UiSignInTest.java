@@ -110,6 +110,8 @@ class UiSignInTest extends GraphTest {
         browser.open("/auth/logout");
         browser.check("auth-sign-out");
         browser.open("/auth/authorize?client_id=no-such-app");
+        assertThat(browser.consoleErrors()).as("the page's own 400, and nothing else").singleElement().asString().contains("400");
+        assertThat(browser.find("[role=alert]").getText()).contains("No app of this id");
         browser.check("auth-error");
     }
 
