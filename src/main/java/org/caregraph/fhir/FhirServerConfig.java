@@ -12,6 +12,7 @@ import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.security.logging.FhirServerErrorLog;
 import org.caregraph.nlp.NoteRerun;
+import org.caregraph.security.authz.SmartCapabilities;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -25,7 +26,7 @@ class FhirServerConfig {
                                                        GraphWriter writer, GraphSearch search,
                                                        SearchCapabilities searchCapabilities, ResourceMatcher matcher,
                                                        EverythingProvider everything, ExportProvider export,
-                                                       NoteRerun notes) {
+                                                       NoteRerun notes, SmartCapabilities smart) {
         RestfulServer server = new RestfulServer(fhir);
         ResourceWrites writes = new ResourceWrites(fhir, mapper, writer, notes);
         ConditionalInteractions conditional = new ConditionalInteractions(matcher);
@@ -38,6 +39,7 @@ class FhirServerConfig {
         server.registerProvider(new TransactionProvider(writes, reader, conditional));
         server.registerProviders(everything, export);
         server.registerInterceptor(searchCapabilities);
+        server.registerInterceptor(smart); // rest.security: SMART-on-FHIR and its oauth-uris
         server.registerInterceptor(new FhirAccess());
         server.registerInterceptor(new FhirServerErrorLog()); // server errors without the messages that echo input
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by

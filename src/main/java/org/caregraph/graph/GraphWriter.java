@@ -233,6 +233,24 @@ public class GraphWriter {
         });
     }
 
+    /**
+     * The authorization server's own records (registered clients, local users, refresh grants: the named queries in
+     * {@code cypher/security/}), which are not resources: only the server's own work writes them, outside the writer
+     * lock (they share nothing with resource writes) and without moving the generation (no read cache depends on them).
+     *
+     * @return the query's rows
+     */
+    public List<Map<String, Object>> writeAuthorization(AccessContext access, String name, Map<String, ?> parameters) {
+        java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
+        if (access.kind() != AccessContext.Kind.SERVICE) {
+            throw WriteRefusedException.forbidden(null, "clients, users and grants are the server's own work");
+        }
+        if (!name.startsWith("security/")) throw new IllegalArgumentException("not an authorization record query: " + name);
+        try (var session = driver.session()) {
+            return session.executeWrite(tx -> tx.run(Cypher.query(name), Values.value(parameters)).list(Record::asMap));
+        }
+    }
+
     /** Removes the NLP text concepts no mention points to any more (nlp-prune-concepts.cypher). */
     public long pruneTextConcepts(AccessContext access) {
         return inWriteTransaction(access, tx -> tx.run(Cypher.query("nlp-prune-concepts")).single().get("pruned").asLong());
