@@ -74,6 +74,8 @@ public final class AuditLog implements AutoCloseable {
     private volatile boolean flushFailed;
     /** flushes done: with the records appended, how well group commit shares them */
     private final java.util.concurrent.atomic.AtomicLong flushes = new java.util.concurrent.atomic.AtomicLong();
+    /** time spent in those flushes: what durability costs on this disk */
+    private final java.util.concurrent.atomic.AtomicLong flushNanos = new java.util.concurrent.atomic.AtomicLong();
 
     private AuditLog(Path dir, long maxFileSize) throws IOException {
         this.dir = dir;
@@ -186,6 +188,11 @@ public final class AuditLog implements AutoCloseable {
         return flushes.get();
     }
 
+    /** The time those flushes took, in nanoseconds. */
+    public long flushNanos() {
+        return flushNanos.get();
+    }
+
     /**
      * Appends {@code event} (compact AuditEvent JSON) recorded at {@code time}, and returns once it is durable.
      *
@@ -247,7 +254,9 @@ public final class AuditLog implements AutoCloseable {
                 forceLock.unlock();
                 IOException failure = null;
                 try {
+                    long started = System.nanoTime();
                     covered.channel().force(false);
+                    flushNanos.addAndGet(System.nanoTime() - started);
                     flushes.incrementAndGet();
                     writeHead(covered);
                 } catch (IOException e) {
