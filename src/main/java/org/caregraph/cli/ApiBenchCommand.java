@@ -1,6 +1,10 @@
 package org.caregraph.cli;
 
+import java.time.Duration;
+import org.caregraph.security.TokenIssuer;
+import org.caregraph.security.CareGraphScope;
 import org.caregraph.security.AccessContext;
+import org.caregraph.audit.AuditTrail;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import org.caregraph.audit.AuditTrail;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.ingest.ErrorReport;
 import org.caregraph.ingest.ImportInput;
@@ -54,6 +57,8 @@ public class ApiBenchCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newHttpClient();
+    /** every request carries a real token of the server's own issuer, with every scope at system level */
+    private String token;
 
     @Option(names = "--suite", split = ",", defaultValue = "graphql,fhir",
             description = "Which queries: graphql, fhir or both (comma list).")
@@ -63,15 +68,12 @@ public class ApiBenchCommand implements Callable<Integer> {
     enum Audit { on, off, compare }
 
     @Option(names = "--audit", defaultValue = "on", description = "Audit records: on (as served), off, or compare: "
-            + "each query timed with recording off and on in alternating blocks, in this process (default: ${DEFAULT-VALUE}).")
+            + "each request timed again with recording off, in this process (default: ${DEFAULT-VALUE}).")
     Audit audit;
 
     @Option(names = "--clients", defaultValue = "1", description = "Concurrent clients: each timed round sends this many "
             + "requests at once (what group commit of the audit log shares flushes between); default: ${DEFAULT-VALUE}.")
     int clients;
-
-    /** The bench's bearer token: a client with every scope at system level, as the demo's. */
-    private String authorization;
 
     /** A benchmarked request: its name, its suite and the HTTP request of its i-th run. */
     private record Case(String suite, String name, IntFunction<HttpRequest> request) {
@@ -88,10 +90,12 @@ public class ApiBenchCommand implements Callable<Integer> {
                     System.err.printf("imported %,d resources (%,d new or changed) in %.1f s%n", done.imported(), done.written(), done.seconds());
                 }
             }
-            authorization = "Bearer " + DemoAccess.token(ctx, "caregraph-bench");
+            Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service("bench"), "bench-api-inputs", Map.of(), r -> r).getFirst();
+            List<String> scopes = new ArrayList<>(List.of("system/*.cruds"));
+            for (CareGraphScope s : CareGraphScope.values()) scopes.add(s.scope);
+            token = ctx.getBean(TokenIssuer.class).issue("caregraph-bench", null, null, scopes, Duration.ofHours(6)).token();
             AuditTrail trail = ctx.getBean(AuditTrail.class);
             trail.setEnabled(audit != Audit.off);
-            Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service("bench"), "bench-api-inputs", Map.of(), r -> r).getFirst();
             List<String> all = inputs.get("patients").asList(v -> v.asString());
             if (all.isEmpty()) {
                 System.err.println("caregraph bench-api: the graph has no patients; give a PATH to import");
@@ -179,7 +183,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                 r.put("medianMs", round(median));
                 r.put("p95Ms", round(BenchMath.percentile(ms, 95)));
                 r.put("xBaseline", round(median / baseline));
-                double dbMean = (dbSeconds(meters) - dbBefore) * 1000 / (requests + off.length);
+                double dbMean = (dbSeconds(meters) - dbBefore) * 1000 / (ms.length + off.length);
                 r.put("databaseMsMean", round(dbMean));
                 String auditLine = "";
                 if (audit == Audit.compare) {
@@ -188,7 +192,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                     r.put("p95MsAuditOff", round(BenchMath.percentile(off, 95)));
                     r.put("auditOverheadMs", round(median - without));
                     r.put("auditOverheadPercent", round(100 * (median - without) / without));
-                    auditLine = String.format("   audit off %.2f ms: +%.2f ms (%+.1f %%)", without, median - without, 100 * (median - without) / without);
+                    auditLine = String.format("   audit off %.2f ms: %+.2f ms (%+.1f %%)", without, median - without, 100 * (median - without) / without);
                 }
                 if (clients > 1) {
                     r.put("requestsPerSecond", Math.round(ms.length / (wall[0] / 1e9)));
@@ -218,16 +222,16 @@ public class ApiBenchCommand implements Callable<Integer> {
         return meters.find("caregraph.graph.reads").timers().stream().mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
     }
 
-    private Case graphql(String base, String name, IntFunction<Map<String, Object>> body) {
+    private static Case graphql(String base, String name, IntFunction<Map<String, Object>> body) {
         return new Case("graphql", name, i -> HttpRequest.newBuilder(URI.create(base + "/graphql"))
-                .header("Content-Type", "application/json").header("Authorization", authorization)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body.apply(i)))).build());
     }
 
     /** A FHIR GET of {@code path} (relative to /fhir/). */
-    private Case fhir(String base, String name, IntFunction<String> path) {
+    private static Case fhir(String base, String name, IntFunction<String> path) {
         return new Case("fhir", name, i -> HttpRequest.newBuilder(URI.create(base + "/fhir/" + path.apply(i)))
-                .header("Accept", "application/fhir+json").header("Authorization", authorization).GET().build());
+                .header("Accept", "application/fhir+json").GET().build());
     }
 
     private static Map<String, Object> gql(String query, Object... variables) {
@@ -245,12 +249,12 @@ public class ApiBenchCommand implements Callable<Integer> {
 
     /**
      * Requests {@code first} to {@code first + clients - 1} of {@code c}, sent at once (one at a time with one client),
-     * each one's time in ms stored at its index of {@code ms} (modulo its length); returns the round's wall time in ns.
+     * each one's time in ms stored at its index of {@code ms}; returns the round's wall time in ns.
      */
     private long round(Case c, int first, double[] ms) throws Exception {
         long start = System.nanoTime();
         if (clients == 1) {
-            ms[first % ms.length] = timed(c.request().apply(first));
+            ms[first] = timed(c.request().apply(first));
             return System.nanoTime() - start;
         }
         List<java.util.concurrent.Future<Double>> sent = new ArrayList<>();
@@ -258,7 +262,7 @@ public class ApiBenchCommand implements Callable<Integer> {
             int i = first + k;
             sent.add(pool.submit(() -> timed(c.request().apply(i))));
         }
-        for (int k = 0; k < clients; k++) ms[(first + k) % ms.length] = sent.get(k).get();
+        for (int k = 0; k < clients; k++) ms[first + k] = sent.get(k).get();
         return System.nanoTime() - start;
     }
 
@@ -268,9 +272,14 @@ public class ApiBenchCommand implements Callable<Integer> {
         return t;
     });
 
+    /** {@code request} with the bench's token. */
+    private HttpRequest authorized(HttpRequest request) {
+        return HttpRequest.newBuilder(request, (name, value) -> true).header("Authorization", "Bearer " + token).build();
+    }
+
     /** Sends one request; an error in the answer stops the bench (a fast error is not a fast query). */
     private void send(HttpRequest request) throws Exception {
-        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(authorized(request), HttpResponse.BodyHandlers.ofString());
         JsonNode answer = JSON.readTree(r.body());
         if (r.statusCode() != 200 || (answer.has("errors") && !answer.get("errors").isEmpty())) {
             throw new IllegalStateException("request failed (" + r.statusCode() + "): " + r.body());
@@ -298,9 +307,8 @@ public class ApiBenchCommand implements Callable<Integer> {
         long resources = 0;
         for (int run = 0; run < seconds.length; run++) {
             long start = System.nanoTime();
-            HttpResponse<String> kick = http.send(HttpRequest.newBuilder(URI.create(base + "/fhir/$export"))
-                    .header("Accept", "application/fhir+json").header("Prefer", "respond-async")
-                    .header("Authorization", authorization).GET().build(),
+            HttpResponse<String> kick = http.send(authorized(HttpRequest.newBuilder(URI.create(base + "/fhir/$export"))
+                    .header("Accept", "application/fhir+json").header("Prefer", "respond-async").GET().build()),
                     HttpResponse.BodyHandlers.ofString());
             if (kick.statusCode() != 202) throw new IllegalStateException("$export kick-off failed (" + kick.statusCode() + "): " + kick.body());
             String status = kick.headers().firstValue("Content-Location").orElseThrow();
@@ -310,8 +318,7 @@ public class ApiBenchCommand implements Callable<Integer> {
             seconds[run] = (System.nanoTime() - start) / 1e9;
             resources = 0;
             for (JsonNode out : JSON.readTree(poll.body()).path("output")) resources += out.path("count").asLong();
-            http.send(HttpRequest.newBuilder(URI.create(status)).header("Authorization", authorization).DELETE().build(),
-                    HttpResponse.BodyHandlers.discarding());
+            http.send(authorized(HttpRequest.newBuilder(URI.create(status)).DELETE().build()), HttpResponse.BodyHandlers.discarding());
         }
         double median = BenchMath.median(seconds);
         System.err.printf("%-50s %,d resources, median %.2f s: %,.0f resources/s%n", "FHIR system $export", resources, median, resources / median);
@@ -323,8 +330,7 @@ public class ApiBenchCommand implements Callable<Integer> {
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json")
-                        .header("Authorization", authorization).GET().build(),
+        return http.send(authorized(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build()),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -18,15 +18,10 @@ final class DemoAccess {
     }
 
     static void print(ConfigurableApplicationContext ctx, String http) {
-        String token = token(ctx, "caregraph-demo");
-        System.out.println("Demo access token (every scope, valid " + LIFETIME.toMinutes() + " min): " + token);
-        System.out.println("Try: curl -H \"Authorization: Bearer " + token + "\" " + http + "/fhir/Patient?_count=5");
-    }
-
-    /** A token for {@code client} with every scope at system level, valid for {@link #LIFETIME} (the demo's, the benchmark's). */
-    static String token(ConfigurableApplicationContext ctx, String client) {
         List<String> scopes = new java.util.ArrayList<>(List.of("system/*.cruds"));
         for (CareGraphScope s : CareGraphScope.values()) scopes.add(s.scope);
-        return ctx.getBean(TokenIssuer.class).issue(client, null, null, scopes, LIFETIME).token();
+        String token = ctx.getBean(TokenIssuer.class).issue("caregraph-demo", null, null, scopes, LIFETIME).token();
+        System.out.println("Demo access token (every scope, valid " + LIFETIME.toMinutes() + " min): " + token);
+        System.out.println("Try: curl -H \"Authorization: Bearer " + token + "\" " + http + "/fhir/Patient?_count=5");
     }
 }
