@@ -465,7 +465,11 @@ public class GraphWriter {
      */
     private Set<String> checkWrites(TransactionContext tx, AccessContext access, List<ResourceRecord> records,
                                     List<String> deletes) {
-        if (access.unrestricted()) return Set.of();
+        if (access.unrestricted()) {
+            // audit: the patients whose records this write changes (issue #13; conditional references not yet resolved)
+            for (ResourceRecord r : records) access.touch(compartments(r, Map.of()));
+            return Set.of();
+        }
         List<String> keys = new ArrayList<>(deletes);
         records.forEach(r -> keys.add(r.key()));
         Map<String, Record> stored = new HashMap<>();
@@ -482,6 +486,7 @@ public class GraphWriter {
             if (!access.allows(s.get("type").asString(), Action.DELETE)) {
                 throw WriteRefusedException.forbidden(key, "the token's scopes do not allow deleting " + s.get("type").asString());
             }
+            touchStored(access, s); // audit: the patients whose records the delete changes
         }
         Map<String, String> resolved = resolveConditional(tx, records);
         for (ResourceRecord r : records) {
@@ -496,8 +501,15 @@ public class GraphWriter {
                 throw WriteRefusedException.forbidden(r.key(), "the token's scopes do not allow this " + action.name().toLowerCase()
                         + " of " + r.type() + " (its type, its patient or its category)");
             }
+            // audit: the patients whose records the write changes, before and after it
+            if (s != null) touchStored(access, s);
+            access.touch(comps);
         }
         return hidden;
+    }
+
+    private static void touchStored(AccessContext access, Record stored) {
+        if (!stored.get("compartments").isNull()) access.touch(stored.get("compartments").asList(v -> v.asString()));
     }
 
     private boolean visible(AccessContext access, Record stored) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import org.caregraph.audit.AuditTrail;
 import org.caregraph.security.transport.TransportEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
 import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -71,11 +73,13 @@ public class SecurityConfig {
 
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, SecurityProperties props, SecurityErrors errors,
-                                            AccessContexts contexts, SigningKeys keys, ServerUrls urls,
+                                            AccessContexts contexts, SigningKeys keys, ServerUrls urls, AuditTrail audit,
                                             @Value("${server.address:127.0.0.1}") String address) throws Exception {
         http.csrf(c -> c.disable()) // bearer tokens, no cookies: nothing for a cross-site request to ride on
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .exceptionHandling(e -> e.authenticationEntryPoint(errors).accessDeniedHandler(errors));
+                .exceptionHandling(e -> e.authenticationEntryPoint(errors).accessDeniedHandler(errors))
+                // every PHI request is recorded, refused ones too: right after the security context is set up
+                .addFilterAfter(audit.filter(), SecurityContextHolderFilter.class);
         if (!props.enabled()) {
             requireLoopback(address);
             log.warn("""
