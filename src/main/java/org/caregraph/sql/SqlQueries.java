@@ -1,0 +1,353 @@
+package org.caregraph.sql;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Struct;
+import java.time.Duration;
+import java.time.temporal.TemporalAccessor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs analysts' SELECTs on the SQL store: each is checked by {@link SqlGuard}, run on a connection of its own with
+ * positional parameters, cancelled at its timeout (DuckDB's {@code Statement.cancel()}), and read as rows or written
+ * out as JSON, NDJSON, CSV or Parquet (by DuckDB's own writer, into the store's spool directory, then streamed).
+ */
+@Component
+public class SqlQueries implements DisposableBean {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The output formats of /sql and the SQL on FHIR operations. */
+    public enum Format {
+        JSON("application/json"), NDJSON("application/x-ndjson"), CSV("text/csv"), PARQUET("application/vnd.apache.parquet");
+
+        private final String mediaType;
+
+        Format(String mediaType) {
+            this.mediaType = mediaType;
+        }
+
+        public String mediaType() {
+            return mediaType;
+        }
+
+        /** {@code json}, {@code ndjson}, {@code csv}, {@code parquet}, or one of their media types. */
+        public static Format of(String name) {
+            String n = name.strip().toLowerCase(java.util.Locale.ROOT);
+            for (Format f : values()) {
+                if (f.name().equalsIgnoreCase(n) || f.mediaType.equals(n)) return f;
+            }
+            return switch (n) {
+                case "application/ndjson", "application/fhir+ndjson" -> NDJSON;
+                case "application/parquet", "application/x-parquet" -> PARQUET;
+                default -> throw SqlException.badRequest("format '" + name + "' is not one of json, ndjson, csv, parquet");
+            };
+        }
+    }
+
+    /** A page of rows: column names and types (DuckDB's), the rows as JSON-ready values. */
+    public record Rows(List<String> columns, List<String> types, List<List<Object>> rows, boolean truncated) {
+    }
+
+    private final SqlStore store;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("sql-timeout").daemon().factory());
+
+    public SqlQueries(SqlStore store) {
+        this.store = store;
+    }
+
+    /** At most {@code limit} rows of {@code sql} (one more is read to tell whether there were more). */
+    public Rows rows(String sql, Map<String, ?> parameters, int limit, Duration timeout) {
+        return run(sql, parameters, timeout, rs -> {
+            ResultSetMetaData md = rs.getMetaData();
+            List<List<Object>> rows = new ArrayList<>();
+            boolean truncated = false;
+            while (rs.next()) {
+                if (rows.size() == limit) {
+                    truncated = true;
+                    break;
+                }
+                List<Object> row = new ArrayList<>(md.getColumnCount());
+                for (int i = 1; i <= md.getColumnCount(); i++) row.add(json(rs.getObject(i)));
+                rows.add(row);
+            }
+            return new Rows(columns(md), types(md), rows, truncated);
+        });
+    }
+
+    /**
+     * Writes at most {@code limit} rows of {@code sql} to {@code out} in {@code format}: JSON as an array of objects,
+     * NDJSON one object a line, CSV with a header line when {@code header}, Parquet with the columns' own types.
+     *
+     * @return the number of rows written
+     */
+    public long write(String sql, Map<String, ?> parameters, long limit, Duration timeout, Format format, boolean header,
+                      OutputStream out) {
+        if (format == Format.PARQUET) return parquet(sql, parameters, limit, timeout, out);
+        return run(sql, parameters, timeout, rs -> {
+            try {
+                return switch (format) {
+                    case JSON, NDJSON -> json(rs, limit, format == Format.NDJSON, out);
+                    case CSV -> csv(rs, limit, header, out);
+                    case PARQUET -> throw new IllegalStateException();
+                };
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    interface Reader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> T run(String sql, Map<String, ?> parameters, Duration timeout, Reader<T> reader) {
+        SqlParameters bound = SqlParameters.bind(sql, parameters);
+        try (Connection c = connect()) {
+            SqlGuard.check(c, bound.sql(), store.queryable(), store.building());
+            try (PreparedStatement p = c.prepareStatement(bound.sql())) {
+                bind(p, bound.values());
+                return timed(p, timeout, () -> {
+                    try (ResultSet rs = p.executeQuery()) {
+                        return reader.read(rs);
+                    }
+                });
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Parquet by DuckDB's COPY: the checked SELECT, limited, written to a spool file that is then streamed and deleted. */
+    private long parquet(String sql, Map<String, ?> parameters, long limit, Duration timeout, OutputStream out) {
+        SqlParameters bound = SqlParameters.bind(sql, parameters);
+        Path file = store.spool().resolve(UUID.randomUUID() + ".parquet");
+        try (Connection c = connect()) {
+            SqlGuard.check(c, bound.sql(), store.queryable(), store.building());
+            // the text is one SELECT (checked); a line break ends a trailing comment before the parenthesis closes
+            String limited = "SELECT * FROM (\n" + stripSemicolon(bound.sql()) + "\n) AS q LIMIT " + limit;
+            SqlGuard.check(c, limited, store.queryable(), store.building());
+            long rows;
+            try (PreparedStatement p = c.prepareStatement("COPY (" + limited + ") TO '" + file + "' (FORMAT parquet)")) {
+                bind(p, bound.values());
+                rows = timed(p, timeout, () -> {
+                    p.execute();
+                    return (long) p.getUpdateCount();
+                });
+            }
+            Files.copy(file, out);
+            return rows;
+        } catch (SQLException e) {
+            throw failed(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // the spool is emptied at the next start
+            }
+        }
+    }
+
+    private static String stripSemicolon(String sql) {
+        String s = sql.strip();
+        while (s.endsWith(";")) s = s.substring(0, s.length() - 1).strip();
+        return s;
+    }
+
+    private Connection connect() throws SQLException {
+        try {
+            return store.connect();
+        } catch (IllegalStateException e) {
+            throw SqlException.unavailable(e.getMessage());
+        }
+    }
+
+    private static void bind(PreparedStatement p, List<Object> values) throws SQLException {
+        for (int i = 0; i < values.size(); i++) {
+            Object v = values.get(i);
+            p.setObject(i + 1, v instanceof BigInteger b ? b.longValueExact() : v);
+        }
+    }
+
+    interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs {@code work}, cancelling the statement when it outlives {@code timeout}: 504. */
+    private <T> T timed(PreparedStatement p, Duration timeout, Work<T> work) throws SQLException {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        ScheduledFuture<?> cancel = timer.schedule(() -> {
+            cancelled.set(true);
+            try {
+                p.cancel();
+            } catch (SQLException e) {
+                // the statement finished meanwhile
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            if (cancelled.get()) {
+                throw new SqlException(HttpStatus.GATEWAY_TIMEOUT, "TIMEOUT", "the query ran longer than its timeout ("
+                        + timeout.toSeconds() + " s) and was stopped");
+            }
+            throw e;
+        } finally {
+            cancel.cancel(false);
+        }
+    }
+
+    /** DuckDB's errors: the query's own fault (binding, types, conversions) is 400, the rest 500. */
+    private static SqlException failed(SQLException e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        String kind = message.contains(":") ? message.substring(0, message.indexOf(':')).strip() : "";
+        return switch (kind) {
+            case "Binder Error", "Catalog Error", "Parser Error", "Conversion Error", "Invalid Input Error",
+                 "Out of Range Error", "Not implemented Error", "Constraint Error" ->
+                    new SqlException(HttpStatus.BAD_REQUEST, "SQL_ERROR", message);
+            case "Permission Error" -> SqlException.rejected(message);
+            case "Out of Memory Error" -> new SqlException(HttpStatus.SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", message);
+            default -> new SqlException(HttpStatus.INTERNAL_SERVER_ERROR, "DATABASE_ERROR", message);
+        };
+    }
+
+    private static List<String> columns(ResultSetMetaData md) throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) out.add(md.getColumnLabel(i));
+        return out;
+    }
+
+    private static List<String> types(ResultSetMetaData md) throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) out.add(md.getColumnTypeName(i));
+        return out;
+    }
+
+    private static long json(ResultSet rs, long limit, boolean lines, OutputStream out) throws SQLException, IOException {
+        List<String> columns = columns(rs.getMetaData());
+        long n = 0;
+        try (JsonGenerator g = JSON.getFactory().createGenerator(nonClosing(out), JsonEncoding.UTF8)) {
+            g.setRootValueSeparator(null);
+            if (!lines) g.writeStartArray();
+            while (n < limit && rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 0; i < columns.size(); i++) row.put(columns.get(i), json(rs.getObject(i + 1)));
+                JSON.writeValue(g, row);
+                if (lines) g.writeRaw('\n');
+                n++;
+            }
+            if (!lines) g.writeEndArray();
+        }
+        return n;
+    }
+
+    private static long csv(ResultSet rs, long limit, boolean header, OutputStream out) throws SQLException, IOException {
+        List<String> columns = columns(rs.getMetaData());
+        long n = 0;
+        Writer w = new OutputStreamWriter(nonClosing(out), StandardCharsets.UTF_8);
+        CSVFormat format = header ? CSVFormat.DEFAULT.builder().setHeader(columns.toArray(String[]::new)).get() : CSVFormat.DEFAULT;
+        try (CSVPrinter printer = new CSVPrinter(w, format)) {
+            Object[] values = new Object[columns.size()];
+            while (n < limit && rs.next()) {
+                for (int i = 0; i < values.length; i++) {
+                    Object v = json(rs.getObject(i + 1));
+                    values[i] = v instanceof List<?> || v instanceof Map<?, ?> ? JSON.writeValueAsString(v) : v;
+                }
+                printer.printRecord(values);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static OutputStream nonClosing(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+
+    /** A JDBC value as JSON: numbers and booleans as such, times as ISO-8601, lists and structs recursively. */
+    static Object json(Object v) throws SQLException {
+        return switch (v) {
+            case null -> null;
+            case String s -> s;
+            case Boolean b -> b;
+            case Integer i -> i;
+            case Long l -> l;
+            case Short s -> s.intValue();
+            case Byte b -> b.intValue();
+            case Double d -> Double.isFinite(d) ? d : d.toString();
+            case Float f -> Float.isFinite(f) ? f.doubleValue() : f.toString();
+            case BigDecimal d -> d;
+            case BigInteger b -> b;
+            case java.sql.Timestamp t -> t.toLocalDateTime().toString();
+            case java.sql.Date d -> d.toLocalDate().toString();
+            case java.sql.Time t -> t.toLocalTime().toString();
+            case TemporalAccessor t -> t.toString();
+            case Array a -> {
+                List<Object> out = new ArrayList<>();
+                for (Object x : (Object[]) a.getArray()) out.add(json(x));
+                yield out;
+            }
+            case Struct s -> {
+                List<Object> out = new ArrayList<>();
+                for (Object x : s.getAttributes()) out.add(json(x));
+                yield out;
+            }
+            case Map<?, ?> m -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : m.entrySet()) out.put(String.valueOf(e.getKey()), json(e.getValue()));
+                yield out;
+            }
+            case byte[] b -> java.util.Base64.getEncoder().encodeToString(b);
+            case UUID u -> u.toString();
+            default -> v.toString();
+        };
+    }
+
+    @Override
+    public void destroy() {
+        timer.shutdownNow();
+    }
+}
