@@ -24,7 +24,7 @@ class FhirServerConfig {
                                                        GraphWriter writer, GraphSearch search,
                                                        SearchCapabilities searchCapabilities, ResourceMatcher matcher,
                                                        EverythingProvider everything, ExportProvider export,
-                                                       NoteRerun notes) {
+                                                       NoteRerun notes, List<FhirOperations> operations) {
         RestfulServer server = new RestfulServer(fhir);
         ResourceWrites writes = new ResourceWrites(fhir, mapper, writer, notes);
         ConditionalInteractions conditional = new ConditionalInteractions(matcher);
@@ -36,6 +36,7 @@ class FhirServerConfig {
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
         server.registerProvider(new TransactionProvider(writes, reader, conditional));
         server.registerProviders(everything, export);
+        server.registerProviders(List.copyOf(operations));
         server.registerInterceptor(searchCapabilities);
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'

@@ -17,9 +17,9 @@ import java.util.regex.Pattern;
  * TIME ZONE...), else from its FHIR type: boolean, integer, decimal as such; every other FHIR type, dates included,
  * as the FHIR text (lossless: a FHIR date may be partial, 1970-06).
  */
-record SqlColumn(String name, Type type, boolean list) {
+public record SqlColumn(String name, Type type, boolean list) {
     /** The DuckDB types a column can have, each with how a view value becomes one. */
-    enum Type {
+    public enum Type {
         VARCHAR, BOOLEAN, INTEGER, BIGINT, DOUBLE, DATE, TIMESTAMP, TIMESTAMPTZ, TIME;
 
         String ddl() {
@@ -58,7 +58,12 @@ record SqlColumn(String name, Type type, boolean list) {
     }
 
     String ddl() {
-        return quote(name) + " " + type.ddl() + (list ? "[]" : "");
+        return quote(name) + " " + sqlType();
+    }
+
+    /** The column's SQL type as DuckDB writes it ({@code VARCHAR[]} for a list). */
+    public String sqlType() {
+        return type.ddl() + (list ? "[]" : "");
     }
 
     static String quote(String identifier) {

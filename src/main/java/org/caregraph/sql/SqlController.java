@@ -76,7 +76,7 @@ class SqlController {
             Map<String, Object> table = new LinkedHashMap<>();
             table.put("source", t.source());
             Map<String, String> columns = new LinkedHashMap<>();
-            for (SqlColumn c : t.columns()) columns.put(c.name(), c.type().ddl() + (c.list() ? "[]" : ""));
+            for (SqlColumn c : t.columns()) columns.put(c.name(), c.sqlType());
             table.put("columns", columns);
             tables.put(t.name(), table);
         }
@@ -113,7 +113,7 @@ class SqlController {
         // written whole before the response starts, so an error is still an error status, not a cut-off body
         Path file = spoolFile();
         try (OutputStream out = Files.newOutputStream(file)) {
-            queries.write(query, parameters, limit, timeout, format, header, out);
+            queries.write(query, parameters, Map.of(), limit, timeout, format, header, out);
         } catch (IOException e) {
             delete(file);
             throw new UncheckedIOException(e);

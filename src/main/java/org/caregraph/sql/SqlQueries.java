@@ -1,16 +1,10 @@
 package org.caregraph.sql;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Array;
@@ -26,14 +20,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -45,8 +38,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class SqlQueries implements DisposableBean {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** The output formats of /sql and the SQL on FHIR operations. */
     public enum Format {
         JSON("application/json"), NDJSON("application/x-ndjson"), CSV("text/csv"), PARQUET("application/vnd.apache.parquet");
@@ -89,7 +80,15 @@ public class SqlQueries implements DisposableBean {
 
     /** At most {@code limit} rows of {@code sql} (one more is read to tell whether there were more). */
     public Rows rows(String sql, Map<String, ?> parameters, int limit, Duration timeout) {
-        return run(sql, parameters, timeout, rs -> {
+        return rows(sql, parameters, Map.of(), limit, timeout);
+    }
+
+    /**
+     * The same for a SQLQuery: {@code tables} maps the names its SQL uses (its depends-on labels) to the store's
+     * tables, and it may read those only.
+     */
+    public Rows rows(String sql, Map<String, ?> parameters, Map<String, String> tables, int limit, Duration timeout) {
+        return run(sql, parameters, tables, timeout, rs -> {
             ResultSetMetaData md = rs.getMetaData();
             List<List<Object>> rows = new ArrayList<>();
             boolean truncated = false;
@@ -112,31 +111,22 @@ public class SqlQueries implements DisposableBean {
      *
      * @return the number of rows written
      */
-    public long write(String sql, Map<String, ?> parameters, long limit, Duration timeout, Format format, boolean header,
-                      OutputStream out) {
-        if (format == Format.PARQUET) return parquet(sql, parameters, limit, timeout, out);
-        return run(sql, parameters, timeout, rs -> {
-            try {
-                return switch (format) {
-                    case JSON, NDJSON -> json(rs, limit, format == Format.NDJSON, out);
-                    case CSV -> csv(rs, limit, header, out);
-                    case PARQUET -> throw new IllegalStateException();
-                };
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+    public long write(String sql, Map<String, ?> parameters, Map<String, String> tables, long limit, Duration timeout,
+                      Format format, boolean header, OutputStream out) {
+        if (format == Format.PARQUET) return parquet(sql, parameters, tables, limit, timeout, out);
+        return run(sql, parameters, tables, timeout, rs -> RowWriters.write(RowWriters.of(rs), limit, format, header, out));
     }
 
     interface Reader<T> {
         T read(ResultSet rs) throws SQLException;
     }
 
-    private <T> T run(String sql, Map<String, ?> parameters, Duration timeout, Reader<T> reader) {
+    private <T> T run(String sql, Map<String, ?> parameters, Map<String, String> tables, Duration timeout, Reader<T> reader) {
         SqlParameters bound = SqlParameters.bind(sql, parameters);
-        try (Connection c = connect()) {
-            SqlGuard.check(c, bound.sql(), store.queryable(), store.building());
-            try (PreparedStatement p = c.prepareStatement(bound.sql())) {
+        String text = labelled(bound.sql(), tables);
+        try (Connection c = store.connect()) {
+            SqlGuard.check(c, text, readable(tables), store.building());
+            try (PreparedStatement p = c.prepareStatement(text)) {
                 bind(p, bound.values());
                 return timed(p, timeout, () -> {
                     try (ResultSet rs = p.executeQuery()) {
@@ -150,14 +140,16 @@ public class SqlQueries implements DisposableBean {
     }
 
     /** Parquet by DuckDB's COPY: the checked SELECT, limited, written to a spool file that is then streamed and deleted. */
-    private long parquet(String sql, Map<String, ?> parameters, long limit, Duration timeout, OutputStream out) {
+    private long parquet(String sql, Map<String, ?> parameters, Map<String, String> tables, long limit, Duration timeout,
+                         OutputStream out) {
         SqlParameters bound = SqlParameters.bind(sql, parameters);
+        String text = labelled(bound.sql(), tables);
         Path file = store.spool().resolve(UUID.randomUUID() + ".parquet");
-        try (Connection c = connect()) {
-            SqlGuard.check(c, bound.sql(), store.queryable(), store.building());
+        try (Connection c = store.connect()) {
+            SqlGuard.check(c, text, readable(tables), store.building());
             // the text is one SELECT (checked); a line break ends a trailing comment before the parenthesis closes
-            String limited = "SELECT * FROM (\n" + stripSemicolon(bound.sql()) + "\n) AS q LIMIT " + limit;
-            SqlGuard.check(c, limited, store.queryable(), store.building());
+            String limited = "SELECT * FROM (\n" + stripSemicolon(text) + "\n) AS q LIMIT " + limit;
+            SqlGuard.check(c, limited, readable(tables), store.building());
             long rows;
             try (PreparedStatement p = c.prepareStatement("COPY (" + limited + ") TO '" + file + "' (FORMAT parquet)")) {
                 bind(p, bound.values());
@@ -181,18 +173,28 @@ public class SqlQueries implements DisposableBean {
         }
     }
 
+    /** What a query may read: the store's tables, or only the tables a SQLQuery's labels name. */
+    private Set<String> readable(Map<String, String> tables) {
+        return tables.isEmpty() ? store.queryable() : Set.copyOf(tables.values());
+    }
+
+    /**
+     * A SQLQuery's SQL with its labels defined as the tables they name ({@code WITH "bp" AS (SELECT * FROM
+     * main."observations") SELECT * FROM (sql)}); plain SQL as it is.
+     */
+    private static String labelled(String sql, Map<String, String> tables) {
+        if (tables.isEmpty()) return sql;
+        StringBuilder with = new StringBuilder("WITH ");
+        tables.forEach((label, table) -> with.append(SqlColumn.quote(label)).append(" AS (SELECT * FROM main.")
+                .append(SqlColumn.quote(table)).append("), "));
+        with.setLength(with.length() - 2);
+        return with + "\nSELECT * FROM (\n" + stripSemicolon(sql) + "\n) AS q";
+    }
+
     private static String stripSemicolon(String sql) {
         String s = sql.strip();
         while (s.endsWith(";")) s = s.substring(0, s.length() - 1).strip();
         return s;
-    }
-
-    private Connection connect() throws SQLException {
-        try {
-            return store.connect();
-        } catch (IllegalStateException e) {
-            throw SqlException.unavailable(e.getMessage());
-        }
     }
 
     private static void bind(PreparedStatement p, List<Object> values) throws SQLException {
@@ -244,7 +246,7 @@ public class SqlQueries implements DisposableBean {
         };
     }
 
-    private static List<String> columns(ResultSetMetaData md) throws SQLException {
+    static List<String> columns(ResultSetMetaData md) throws SQLException {
         List<String> out = new ArrayList<>();
         for (int i = 1; i <= md.getColumnCount(); i++) out.add(md.getColumnLabel(i));
         return out;
@@ -254,57 +256,6 @@ public class SqlQueries implements DisposableBean {
         List<String> out = new ArrayList<>();
         for (int i = 1; i <= md.getColumnCount(); i++) out.add(md.getColumnTypeName(i));
         return out;
-    }
-
-    private static long json(ResultSet rs, long limit, boolean lines, OutputStream out) throws SQLException, IOException {
-        List<String> columns = columns(rs.getMetaData());
-        long n = 0;
-        try (JsonGenerator g = JSON.getFactory().createGenerator(nonClosing(out), JsonEncoding.UTF8)) {
-            g.setRootValueSeparator(null);
-            if (!lines) g.writeStartArray();
-            while (n < limit && rs.next()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                for (int i = 0; i < columns.size(); i++) row.put(columns.get(i), json(rs.getObject(i + 1)));
-                JSON.writeValue(g, row);
-                if (lines) g.writeRaw('\n');
-                n++;
-            }
-            if (!lines) g.writeEndArray();
-        }
-        return n;
-    }
-
-    private static long csv(ResultSet rs, long limit, boolean header, OutputStream out) throws SQLException, IOException {
-        List<String> columns = columns(rs.getMetaData());
-        long n = 0;
-        Writer w = new OutputStreamWriter(nonClosing(out), StandardCharsets.UTF_8);
-        CSVFormat format = header ? CSVFormat.DEFAULT.builder().setHeader(columns.toArray(String[]::new)).get() : CSVFormat.DEFAULT;
-        try (CSVPrinter printer = new CSVPrinter(w, format)) {
-            Object[] values = new Object[columns.size()];
-            while (n < limit && rs.next()) {
-                for (int i = 0; i < values.length; i++) {
-                    Object v = json(rs.getObject(i + 1));
-                    values[i] = v instanceof List<?> || v instanceof Map<?, ?> ? JSON.writeValueAsString(v) : v;
-                }
-                printer.printRecord(values);
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static OutputStream nonClosing(OutputStream out) {
-        return new java.io.FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-            }
-
-            @Override
-            public void close() throws IOException {
-                flush();
-            }
-        };
     }
 
     /** A JDBC value as JSON: numbers and booleans as such, times as ISO-8601, lists and structs recursively. */

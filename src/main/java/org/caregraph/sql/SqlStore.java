@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -49,7 +47,6 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
 
 /**
@@ -83,6 +80,7 @@ public class SqlStore implements DisposableBean {
 
     private final GraphReader graph;
     private final ViewCompiler compiler;
+    private final BuiltInViews builtIns;
     private final FhirContext fhir;
     private final Path dir;
     private final Duration buildTimeout;
@@ -109,16 +107,16 @@ public class SqlStore implements DisposableBean {
     /** The tables analysts can query now (in the catalog), and those being built for the first time or again. */
     private volatile Set<String> queryable = Set.of();
     private volatile Set<String> building = Set.of();
-    private volatile List<ViewTable> builtIns;
     private DuckDBConnection db;
 
-    public SqlStore(GraphReader graph, ViewCompiler compiler, FhirContext fhir, MeterRegistry meters,
+    public SqlStore(GraphReader graph, ViewCompiler compiler, BuiltInViews builtIns, FhirContext fhir, MeterRegistry meters,
                     @Value("${caregraph.sql.dir:${caregraph.neo4j.data-dir}/sql}") Path dir,
                     @Value("${caregraph.sql.build-timeout:30m}") Duration buildTimeout,
                     @Value("${caregraph.sql.memory-limit:1GB}") String memoryLimit,
                     @Value("${caregraph.sql.enabled:true}") boolean enabled) {
         this.graph = graph;
         this.compiler = compiler;
+        this.builtIns = builtIns;
         this.fhir = fhir;
         this.dir = dir.toAbsolutePath();
         this.buildTimeout = buildTimeout;
@@ -183,12 +181,12 @@ public class SqlStore implements DisposableBean {
     /**
      * A new connection to the store for one query (DuckDB connections are not shared between threads).
      *
-     * @throws IllegalStateException when the store is not open
+     * @throws SqlException 503 when the store is not open
      */
     Connection connect() throws SQLException {
         DuckDBConnection open = db;
         if (open == null || state == State.CLOSED || state == State.FAILED) {
-            throw new IllegalStateException("the SQL store is " + state.name().toLowerCase()
+            throw SqlException.unavailable("the SQL store is " + state.name().toLowerCase()
                     + (failure == null ? "" : ": " + failure));
         }
         return open.duplicate();
@@ -309,13 +307,13 @@ public class SqlStore implements DisposableBean {
     /** The tables wanted now, built where they are missing or changed, and the catalog made to match. */
     private void load(boolean all) throws SQLException, InterruptedException {
         Map<String, SqlTable> wanted = new LinkedHashMap<>();
-        for (ViewTable t : builtIns()) wanted.put(t.name(), t);
+        for (ViewTable t : builtIns.views()) wanted.put(t.name(), t);
         for (Record r : graph.list("sql/view-definitions", Map.of(), r -> r)) {
             String key = r.get("key").asString();
             try {
                 JsonNode json = JSON.readTree(r.get("json").asString());
                 if (!"active".equals(json.path("status").asText())) continue;
-                ViewTable t = ViewTable.of(compiler.compile(json), json.toString(), key);
+                ViewTable t = ViewTable.of(compiler.compile(json), json, key);
                 SqlTable taken = wanted.putIfAbsent(t.name(), t);
                 if (taken != null) log.warn("SQL store: {} is not materialized, its name {} is taken by {}", key, t.name(), taken.source());
             } catch (IOException | ViewException e) {
@@ -352,24 +350,6 @@ public class SqlStore implements DisposableBean {
         }
         tables = Map.copyOf(ready);
         building = Set.of();
-    }
-
-    /** The built-in views (sql-views/*.json on the classpath), compiled once. */
-    List<ViewTable> builtIns() {
-        if (builtIns != null) return builtIns;
-        List<ViewTable> out = new ArrayList<>();
-        try {
-            for (var res : new PathMatchingResourcePatternResolver(getClass().getClassLoader()).getResources("classpath*:sql-views/*.json")) {
-                try (InputStream in = res.getInputStream()) {
-                    JsonNode json = JSON.readTree(in);
-                    out.add(ViewTable.of(compiler.compile(json), json.toString(), "sql-views/" + res.getFilename()));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        builtIns = List.copyOf(out);
-        return builtIns;
     }
 
     /** name → {physical table, hash}. */
@@ -554,9 +534,10 @@ public class SqlStore implements DisposableBean {
         return n;
     }
 
-    private static void appendRow(DuckDBAppender a, String key, Object[] row) throws SQLException {
+    /** One row: its source key first (the tables' key column) unless {@code key} is null, then its values. */
+    static void appendRow(DuckDBAppender a, String key, Object[] row) throws SQLException {
         a.beginRow();
-        a.append(key);
+        if (key != null) a.append(key);
         for (Object v : row) {
             switch (v) {
                 case null -> a.appendNull();

@@ -7,7 +7,7 @@ import java.util.List;
  * whose definition changed is rebuilt). Each row belongs to one source key — the resource a view row comes from, the
  * patient an encounter chain row belongs to — and is replaced whenever that key changes.
  */
-sealed interface SqlTable permits ViewTable, ChainTable {
+public sealed interface SqlTable permits ViewTable, ChainTable {
     String name();
 
     List<SqlColumn> columns();
