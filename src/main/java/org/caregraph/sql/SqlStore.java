@@ -97,6 +97,8 @@ public class SqlStore implements DisposableBean {
     private volatile long pendingSince;
     private volatile boolean reload = true;
     private volatile boolean rebuildAll;
+    /** Tables asked to be rebuilt by name (benchmarks): built again even when their definition is unchanged. */
+    private final Set<String> rebuildTables = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     /** Work the worker is doing or has queued; {@link #awaitIdle} waits for 0. */
     private volatile boolean busy = true;
@@ -200,6 +202,14 @@ public class SqlStore implements DisposableBean {
         wake();
     }
 
+    /** Rebuilds the tables named (what the benchmark times). */
+    public void rebuild(Set<String> names) {
+        rebuildTables.addAll(names);
+        reload = true;
+        busy = true;
+        wake();
+    }
+
     /**
      * Waits until the store has applied every change it was told of and built every table it knows (for tests, the
      * CLI and benchmarks); false when it did not within {@code timeout}.
@@ -236,12 +246,14 @@ public class SqlStore implements DisposableBean {
                     reload = false;
                     boolean all = rebuildAll;
                     rebuildAll = false;
+                    Set<String> named = drain(rebuildTables);
                     try {
-                        load(all);
+                        load(all, named);
                     } catch (SQLException | RuntimeException e) {
                         // tried again after a pause; the tables not rebuilt keep what they had
                         reload = true;
                         rebuildAll |= all;
+                        rebuildTables.addAll(named);
                         throw e;
                     }
                     state = State.READY;
@@ -304,8 +316,11 @@ public class SqlStore implements DisposableBean {
         log.info("SQL store open at {}", file);
     }
 
-    /** The tables wanted now, built where they are missing or changed, and the catalog made to match. */
-    private void load(boolean all) throws SQLException, InterruptedException {
+    /**
+     * The tables wanted now, built where they are missing or changed (all of them, or those {@code named}, when asked),
+     * and the catalog made to match.
+     */
+    private void load(boolean all, Set<String> named) throws SQLException, InterruptedException {
         Map<String, SqlTable> wanted = new LinkedHashMap<>();
         for (ViewTable t : builtIns.views()) wanted.put(t.name(), t);
         for (Record r : graph.list("sql/view-definitions", Map.of(), r -> r)) {
@@ -329,7 +344,8 @@ public class SqlStore implements DisposableBean {
             if (!wanted.containsKey(c.getKey())) drop(c.getKey(), c.getValue()[0]);
         }
         List<SqlTable> build = wanted.values().stream()
-                .filter(t -> all || !catalog.containsKey(t.name()) || !catalog.get(t.name())[1].equals(t.hash())).toList();
+                .filter(t -> all || named.contains(t.name()) || !catalog.containsKey(t.name())
+                        || !catalog.get(t.name())[1].equals(t.hash())).toList();
         Map<String, SqlTable> ready = new LinkedHashMap<>(wanted);
         build.forEach(t -> ready.remove(t.name()));
         tables = Map.copyOf(ready);
