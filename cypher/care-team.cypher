@@ -6,22 +6,29 @@
 // distinct referencing resources; encounters, the patient's distinct encounters that reference the member or hold a
 // resource that does; first and last, the stored times (earliest, latest) of the referencing resources, the Patient's
 // own birth date left out. Sorted by resources desc, then id and resourceType. No rows for an unknown patient.
+// Only what the caller may see is read: the patient, its resources, the members.
 // $key: 'Patient/<id>'
-MATCH (p:Resource {key: $key})
-WHERE p:Patient AND p.placeholder IS NULL AND p.deleted IS NULL
+MATCH (n:Resource {key: $key})
+WHERE n:Patient AND n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible
+WITH n AS p
 CALL (p) {
-  MATCH (p)<-[:SUBJECT|PATIENT]-(r:Resource)
-  RETURN r
+  MATCH (p)<-[:SUBJECT|PATIENT]-(n:Resource)
+  // @include security/visible
+  RETURN n AS r
   UNION
   RETURN p AS r
 }
-MATCH (r)-[rel]->(m:Practitioner|Organization|PractitionerRole)
-WHERE m.placeholder IS NULL AND m.deleted IS NULL
+MATCH (r)-[rel]->(n:Practitioner|Organization|PractitionerRole)
+WHERE n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible
+WITH p, r, rel, n AS m
 WITH p, m, collect({type: type(rel), path: rel.path,
                     careTeam: CASE WHEN r:CareTeam AND type(rel) = 'PARTICIPANT' THEN r.json END}) AS refs,
      collect(DISTINCT r) AS rs
 WITH p, m, refs, rs, [r IN rs WHERE r <> p AND r.time IS NOT NULL] AS timed
-RETURN m.resourceType AS resourceType, m.id AS id, m.json AS json, refs,
+RETURN m.resourceType AS resourceType, m.resourceType AS type, m.id AS id, m.json AS json, m.compartments AS compartments,
+       m.`sp.category` AS categories, refs,
        [(m)-[:IDENTIFIED_BY]->(i:Identifier) | i.key] AS idents,
        size(rs) AS resources,
        size(COLLECT {

@@ -6,7 +6,7 @@
 // Rows are in (time, key) order; times are stored in UTC at fixed width, so string order is time order, and an event
 // without a time sorts first. Each row carries the node's facts (its codings, measured values and the encounter it
 // names, as written; see write-resources): one round trip per page, no traversal per event.
-// The sources are disjoint (only one is given), hence UNION ALL.
+// The sources are disjoint (only one is given), hence UNION ALL. Only events the caller may see are read.
 CALL () {
   MATCH (:Resource {key: $patient})<-[:SUBJECT|PATIENT]-(e:$any($labels))
   WHERE ($from IS NULL OR e.time >= $from) AND ($to IS NULL OR e.time < $to)
@@ -22,9 +22,10 @@ CALL () {
   MATCH (:Resource {key: of})<-[:ENCOUNTER]-(e:$any($labels))
   RETURN e, of
 }
-WITH e, of
-WHERE e.placeholder IS NULL AND e.deleted IS NULL
-WITH e, of
+WITH e AS n, of
+WHERE n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible
+WITH n AS e, of
 ORDER BY coalesce(e.time, ''), e.key
 LIMIT $limit
 RETURN e.key AS key, e.id AS id, e.resourceType AS resourceType, e.time AS time, e.end AS end, e.status AS status,

@@ -6,20 +6,26 @@
 // $key: the patient's key; $types: resource types to keep (null: all); $since: only resources last updated at or
 // after this instant (null: any).
 // Returns one row (none when the patient does not exist): total (after the filters), remaining (from $after on) and
-// page [{key, type, id, json, versionId, lastUpdated, mode}] with mode 'match' (compartment) or 'include'.
-MATCH (p:Resource:Patient {key: $key})
-WHERE p.placeholder IS NULL AND p.deleted IS NULL
+// page [{key, type, id, json, versionId, lastUpdated, mode, compartments, categories}] with mode 'match'
+// (compartment) or 'include'. Everything read is only what the caller may see (security/visible): the patient, each
+// member, each referenced resource.
+MATCH (n:Resource:Patient {key: $key})
+WHERE n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible
+WITH n AS p
 CALL (p) {
-  MATCH (p)<-[r]-(m:Resource)
-  WHERE r.path IN $paths AND m.placeholder IS NULL AND m.deleted IS NULL
-  RETURN collect(DISTINCT m) + p AS members
+  MATCH (p)<-[r]-(n:Resource)
+  WHERE r.path IN $paths AND n.placeholder IS NULL AND n.deleted IS NULL
+  // @include security/visible
+  RETURN collect(DISTINCT n) + p AS members
 }
 CALL (p, members) {
   UNWIND members AS m
-  MATCH (m)-[r]->(t:Resource)
-  WHERE r.path IS NOT NULL AND NOT t:Patient AND t.placeholder IS NULL AND t.deleted IS NULL
-    AND NOT EXISTS { MATCH (t)-[o]->(q:Patient) WHERE q <> p AND o.path IN $paths }
-  RETURN collect(DISTINCT t) AS referenced
+  MATCH (m)-[r]->(n:Resource)
+  WHERE r.path IS NOT NULL AND NOT n:Patient AND n.placeholder IS NULL AND n.deleted IS NULL
+    AND NOT EXISTS { MATCH (n)-[o]->(q:Patient) WHERE q <> p AND o.path IN $paths }
+  // @include security/visible
+  RETURN collect(DISTINCT n) AS referenced
 }
 UNWIND [n IN members | {n: n, mode: 'match'}] + [n IN referenced WHERE NOT n IN members | {n: n, mode: 'include'}] AS row
 WITH p, row
@@ -31,4 +37,5 @@ WITH [row IN all WHERE ($types IS NULL OR row.n.resourceType IN $types)
 WITH rows, [row IN rows WHERE $after IS NULL OR row.n.key > $after] AS rest
 RETURN size(rows) AS total, size(rest) AS remaining,
        [row IN rest[0..$count] | {key: row.n.key, type: row.n.resourceType, id: row.n.id, json: row.n.json,
-                                  versionId: row.n.versionId, lastUpdated: row.n.lastUpdated, mode: row.mode}] AS page
+                                  versionId: row.n.versionId, lastUpdated: row.n.lastUpdated, mode: row.mode,
+                                  compartments: row.n.compartments, categories: row.n.`sp.category`}] AS page

@@ -3,7 +3,7 @@
 // the type); a resource in two members' compartments is written once. Compartment as in export-compartment.cypher:
 // the patient itself, or a relationship to it whose path is one of $paths.
 // $since: only resources last updated at or after this instant (null: any); $until: the export's transactionTime.
-// Returns key, json, versionId, lastUpdated per resource.
+// Returns key, type, json, versionId, lastUpdated, compartments, categories per resource.
 UNWIND $patients AS member
 MATCH (p:Resource:Patient {key: member})
 CALL (p) {
@@ -18,4 +18,5 @@ WITH DISTINCT n
 WHERE n.placeholder IS NULL AND n.deleted IS NULL
   AND ($since IS NULL OR datetime(n.lastUpdated) >= datetime($since))
   AND datetime(n.lastUpdated) <= datetime($until)
-RETURN n.key AS key, n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated
+RETURN n.key AS key, n.resourceType AS type, n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated,
+       n.compartments AS compartments, n.`sp.category` AS categories

@@ -1,6 +1,7 @@
 // FHIR type and system history: how many versions history-page.cypher pages through (same $labels, $since).
 MATCH (n:$any($labels))
 WHERE n.placeholder IS NULL
+// @include security/visible
 CALL (n) {
   RETURN n.lastUpdated AS lastUpdated
   UNION ALL

@@ -4,6 +4,7 @@
 // Returns type, id, json (null for a deletion), versionId, lastUpdated, deleted.
 MATCH (n:$any($labels))
 WHERE n.placeholder IS NULL
+// @include security/visible
 CALL (n) {
   RETURN n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated, n.deleted AS deleted
   UNION ALL
@@ -12,6 +13,7 @@ CALL (n) {
 }
 WITH n, json, versionId, lastUpdated, deleted, datetime(lastUpdated) AS at
 WHERE ($since IS NULL OR at >= datetime($since))
-RETURN n.resourceType AS type, n.id AS id, json, versionId, lastUpdated, coalesce(deleted, false) AS deleted
+RETURN n.resourceType AS type, n.id AS id, json, versionId, lastUpdated, coalesce(deleted, false) AS deleted,
+       n.compartments AS compartments, n.`sp.category` AS categories
 ORDER BY at DESC, n.key, versionId DESC
 SKIP $offset LIMIT $count

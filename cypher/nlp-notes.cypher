@@ -5,6 +5,6 @@ MATCH (n:Resource)
 WHERE (n:DocumentReference OR (n:DiagnosticReport AND n.json CONTAINS '"presentedForm"'))
   AND n.placeholder IS NULL AND n.deleted IS NULL AND n.key > $after
   AND ($all OR n.nlpVersion IS NULL OR n.nlpVersion <> $version)
-RETURN n.key AS key, n.json AS json
+RETURN n.key AS key, n.resourceType AS type, n.json AS json, n.compartments AS compartments, n.`sp.category` AS categories
 ORDER BY n.key
 LIMIT $limit

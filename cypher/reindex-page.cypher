@@ -2,6 +2,6 @@
 // $limit: page size.
 MATCH (n:Resource)
 WHERE n.key > $after AND n.placeholder IS NULL AND n.deleted IS NULL
-RETURN n.key AS key, n.json AS json
+RETURN n.key AS key, n.resourceType AS type, n.json AS json, n.compartments AS compartments, n.`sp.category` AS categories
 ORDER BY n.key
 LIMIT $limit

@@ -1,6 +1,6 @@
 // FHIR search _include: the current resources that the resources $keys reference through one search parameter, over
 // the reference relationships at $paths and the stored reference values of $prop ('none' when the relationships
-// serve), only of type $targetType when not null; at most $limit.
+// serve), only of type $targetType when not null, and only those the caller may see; at most $limit.
 MATCH (n:Resource)
 WHERE n.key IN $keys
 CALL (n) {
@@ -12,7 +12,9 @@ CALL (n) {
   MATCH (t:Resource {key: k})
   RETURN t
 }
-WITH DISTINCT t
-WHERE t.placeholder IS NULL AND t.deleted IS NULL AND ($targetType IS NULL OR t.resourceType = $targetType)
-RETURN t.resourceType AS type, t.id AS id, t.json AS json, t.versionId AS versionId, t.lastUpdated AS lastUpdated
+WITH DISTINCT t AS n
+WHERE n.placeholder IS NULL AND n.deleted IS NULL AND ($targetType IS NULL OR n.resourceType = $targetType)
+// @include security/visible
+RETURN n.resourceType AS type, n.id AS id, n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated,
+       n.compartments AS compartments, n.`sp.category` AS categories
 LIMIT $limit

@@ -5,7 +5,8 @@
 // $labels: event resource labels (EventType.labels), $paths: FHIRPaths of the events' own concept (EventType.codePaths)
 MATCH (p:Patient)
 WHERE p.placeholder IS NULL AND p.deleted IS NULL
-RETURN p.id AS id, p.json AS json, COLLECT {
+RETURN p.id AS id, p.resourceType AS type, p.json AS json, p.compartments AS compartments, p.`sp.category` AS categories,
+       COLLECT {
   MATCH (p)<-[:SUBJECT|PATIENT]-(e:$any($labels))-[c:CODED]->(k:Concept)
   WHERE c.path IN $paths
   RETURN DISTINCT k {.key, .system, .code, .display}

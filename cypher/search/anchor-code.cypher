@@ -6,3 +6,4 @@ MATCH (k)<-[r:CODED]-(n:$($type))
 WHERE r.path IN $anchorPaths
 WITH DISTINCT n
 WHERE n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible

@@ -7,3 +7,4 @@ MATCH (t)<-[r]-(n:$($type))
 WHERE r.path IN $anchorPaths
 WITH DISTINCT n
 WHERE n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible

@@ -3,3 +3,4 @@
 // org.caregraph.fhir.search.GraphSearch: a search query is one start fragment + filter + one result fragment).
 MATCH (n:$($type))
 WHERE n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible

@@ -9,4 +9,4 @@ ORDER BY n.key
 SKIP $skip
 LIMIT $limit
 RETURN n.resourceType AS type, n.id AS id, n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated,
-       [s IN $sorts | s.missing] + [n.key] AS cursor
+       n.compartments AS compartments, n.`sp.category` AS categories, [s IN $sorts | s.missing] + [n.key] AS cursor

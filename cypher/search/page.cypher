@@ -21,4 +21,4 @@ SKIP $skip
 LIMIT $limit
 // the page's content is read for the page only, after sorting (not for every candidate)
 RETURN n.resourceType AS type, n.id AS id, n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated,
-       sk AS cursor
+       n.compartments AS compartments, n.`sp.category` AS categories, sk AS cursor

@@ -11,3 +11,4 @@ ORDER BY n.key
 LIMIT $scanLimit
 WITH n
 WHERE n.resourceType = $type AND n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible

@@ -12,6 +12,7 @@ import org.caregraph.ingest.ErrorReport;
 import org.caregraph.ingest.ImportInput;
 import org.caregraph.ingest.ImportProgress;
 import org.caregraph.ingest.Importer;
+import org.caregraph.security.TokenIssuer;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.Values;
@@ -39,6 +40,29 @@ public abstract class GraphTest {
     @Autowired protected GraphStats stats;
     @Autowired protected EmbeddedNeo4j embedded;
     @LocalServerPort protected int httpPort;
+    @Autowired protected TokenIssuer tokens;
+
+    /** Every scope there is, at system level: what the tests of the APIs themselves use (security has its own tests). */
+    public static final List<String> ALL_SCOPES = List.of("system/*.cruds", "system/caregraph.cypher",
+            "system/caregraph.sql", "system/caregraph.import", "system/caregraph.nlp", "system/caregraph.metrics",
+            "system/caregraph.analytics");
+    /** one system token per application context (each has its own signing keys) */
+    private static final Map<TokenIssuer, String> SYSTEM_TOKENS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A real access token of the server's own issuer, valid for an hour, with every scope at system level. */
+    protected String systemToken() {
+        return SYSTEM_TOKENS.computeIfAbsent(tokens, t -> token("test-system", null, null, ALL_SCOPES));
+    }
+
+    /** A real access token of the server's own issuer for {@code client}, valid for an hour. */
+    protected String token(String client, String fhirUser, String patient, List<String> scopes) {
+        return tokens.issue(client, fhirUser, patient, scopes, java.time.Duration.ofHours(1)).token();
+    }
+
+    /** A request with the system token. */
+    protected java.net.http.HttpRequest.Builder authorized(java.net.URI uri) {
+        return java.net.http.HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + systemToken());
+    }
 
     protected static void requireFixture() {
         assertThat(SYNTHEA).as("the Synthea fixture in the repository").isDirectory();

@@ -1,5 +1,6 @@
 package org.caregraph.cli;
 
+import org.caregraph.security.AccessContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -61,7 +62,7 @@ public class NlpCommand implements Runnable {
                 long start = System.nanoTime();
                 NoteRerun.Progress done;
                 try {
-                    done = ctx.getBean(NoteRerun.class).run(all, pageSize, p -> System.err.printf(
+                    done = ctx.getBean(NoteRerun.class).run(AccessContext.service("nlp rerun"), all, pageSize, p -> System.err.printf(
                             "  %,d notes  %,d rewritten  %,d failed%n", p.read(), p.rewritten(), p.failed()));
                 } catch (IllegalStateException e) {
                     System.err.println("caregraph nlp rerun: " + e.getMessage());

@@ -29,6 +29,10 @@ public class ServeCommand implements Callable<Integer> {
             + "(runs as an import job; poll it at /import).")
     List<Path> imports = new ArrayList<>();
 
+    @Option(names = "--demo", description = "Demo mode: print a ready-to-use access token and a curl line (the launcher "
+            + "script's --demo also imports a Synthea population).")
+    boolean demo;
+
     @Override
     public Integer call() throws InterruptedException {
         for (Path p : imports) {
@@ -47,6 +51,7 @@ public class ServeCommand implements Callable<Integer> {
         String http = "http://" + ctx.getEnvironment().getProperty("server.address", "127.0.0.1") + ":"
                 + ctx.getEnvironment().getProperty("local.server.port");
         System.out.println("CareGraph ready: " + http);
+        if (demo) DemoAccess.print(ctx, http);
         if (!imports.isEmpty()) {
             List<ImportInput> inputs = new ArrayList<>();
             for (Path p : imports) inputs.addAll(ImportInput.expand(p, p.toString()));

@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import org.caregraph.graph.Cypher;
+import org.caregraph.security.AccessContext;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.sql.SqlQueries;
 import org.caregraph.sql.SqlStore;
@@ -53,7 +53,9 @@ public class SqlBenchCommand implements Callable<Integer> {
     int parquetRows;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final SqlQueries.Caller BENCH = new SqlQueries.Caller(AccessContext.service("bench-sql"), "bench-sql");
     private final HttpClient http = HttpClient.newHttpClient();
+    private String token;
 
     @Override
     public Integer call() throws Exception {
@@ -61,6 +63,7 @@ public class SqlBenchCommand implements Callable<Integer> {
             SqlStore store = ctx.getBean(SqlStore.class);
             SqlQueries queries = ctx.getBean(SqlQueries.class);
             String base = "http://127.0.0.1:" + ctx.getEnvironment().getProperty("local.server.port");
+            token = BenchToken.issue(ctx);
             long started = System.nanoTime();
             if (!store.awaitIdle(Duration.ofHours(1))) throw new IllegalStateException("the SQL store is " + store.state());
             System.err.printf("SQL store ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
@@ -82,7 +85,7 @@ public class SqlBenchCommand implements Callable<Integer> {
     }
 
     private static long count(SqlQueries queries, String sql) {
-        return ((Number) queries.rows(sql, Map.of(), 1, Duration.ofMinutes(5)).rows().getFirst().getFirst()).longValue();
+        return ((Number) queries.rows(BENCH, sql, Map.of(), 1, Duration.ofMinutes(5)).rows().getFirst().getFirst()).longValue();
     }
 
     /** The patients and observations tables built whole, each run; the baseline reads the same JSON from the graph. */
@@ -93,7 +96,7 @@ public class SqlBenchCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             long bytes = 0;
             for (String type : List.of("Patient", "Observation")) {
-                bytes += graph.run(Cypher.query("sql/type"), Map.of("type", type), Duration.ofMinutes(10), r -> {
+                bytes += graph.stream(AccessContext.service("bench-sql"), "sql/type", Map.of("type", type), Duration.ofMinutes(10), r -> {
                     long b = 0;
                     while (r.hasNext()) b += r.next().get("json").asString().length();
                     return b;
@@ -123,12 +126,12 @@ public class SqlBenchCommand implements Callable<Integer> {
             String gender = i % 2 == 0 ? "female" : "male";
             long t0 = System.nanoTime();
             HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fhir/Patient/" + id))
-                    .header("Content-Type", "application/fhir+json")
+                    .header("Content-Type", "application/fhir+json").header("Authorization", "Bearer " + token)
                     .PUT(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"gender\":\"" + gender
                             + "\",\"birthDate\":\"1980-01-01\"}")).build());
             if (r.statusCode() / 100 != 2) throw new IllegalStateException("PUT " + r.statusCode() + " " + r.body());
             long t1 = System.nanoTime();
-            while (!gender.equals(queries.rows("SELECT gender FROM patients WHERE id = :id", Map.of("id", id), 1,
+            while (!gender.equals(queries.rows(BENCH, "SELECT gender FROM patients WHERE id = :id", Map.of("id", id), 1,
                     Duration.ofSeconds(10)).rows().stream().findFirst().map(row -> row.getFirst()).orElse(null))) {
                 Thread.sleep(1);
                 if (System.nanoTime() - t1 > 30_000_000_000L) throw new IllegalStateException("the change never reached SQL");
@@ -137,7 +140,7 @@ public class SqlBenchCommand implements Callable<Integer> {
             visible[i] = (System.nanoTime() - t1) / 1e6;
             put[i] = (t1 - t0) / 1e6;
         }
-        send(HttpRequest.newBuilder(URI.create(base + "/fhir/Patient/" + id)).DELETE().build());
+        send(HttpRequest.newBuilder(URI.create(base + "/fhir/Patient/" + id)).header("Authorization", "Bearer " + token).DELETE().build());
         Timer enqueue = meters.get("caregraph.sql.enqueue").timer();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("writes", writes);
@@ -155,7 +158,7 @@ public class SqlBenchCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> queries(String base, SqlQueries queries) throws Exception {
-        List<List<Object>> sample = queries.rows("""
+        List<List<Object>> sample = queries.rows(BENCH, """
                 SELECT o.patient_id, o.code FROM observations o
                 JOIN (SELECT code FROM observations GROUP BY code ORDER BY count(*) DESC LIMIT 1) c USING (code)
                 GROUP BY o.patient_id, o.code ORDER BY o.patient_id LIMIT 50""", Map.of(), 50, Duration.ofMinutes(1)).rows();
@@ -208,7 +211,7 @@ public class SqlBenchCommand implements Callable<Integer> {
         long bytes = 0;
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
-            HttpResponse<byte[]> r = http.send(post(base, Map.of("query", select, "format", "parquet", "limit", parquetRows)),
+            HttpResponse<byte[]> r = http.send(post(base, token, Map.of("query", select, "format", "parquet", "limit", parquetRows)),
                     HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) throw new IllegalStateException("Parquet export: " + r.statusCode() + " " + new String(r.body()));
             export[i] = (System.nanoTime() - t0) / 1e9;
@@ -224,13 +227,14 @@ public class SqlBenchCommand implements Callable<Integer> {
     }
 
     private JsonNode sql(String base, Map<String, Object> body) throws Exception {
-        HttpResponse<String> r = send(post(base, body));
+        HttpResponse<String> r = send(post(base, token, body));
         if (r.statusCode() != 200) throw new IllegalStateException("/sql " + r.statusCode() + ": " + r.body());
         return JSON.readTree(r.body());
     }
 
-    private static HttpRequest post(String base, Map<String, Object> body) {
+    private static HttpRequest post(String base, String token, Map<String, Object> body) {
         return HttpRequest.newBuilder(URI.create(base + "/sql")).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
     }
 

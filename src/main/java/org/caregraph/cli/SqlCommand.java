@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.caregraph.security.AccessContext;
 import org.caregraph.sql.SqlException;
 import org.caregraph.sql.SqlQueries;
 import org.caregraph.sql.SqlStore;
@@ -78,7 +79,8 @@ public class SqlCommand implements Callable<Integer> {
             Map<String, Object> values = new LinkedHashMap<>();
             params.forEach((k, v) -> values.put(k, number(v)));
             try (OutputStream out = output == null ? new BufferedOutputStream(System.out) : Files.newOutputStream(output)) {
-                long n = ctx.getBean(SqlQueries.class).write(sql, values, Map.of(), limit, Duration.ofSeconds(timeout), f, true, out);
+                SqlQueries.Caller caller = new SqlQueries.Caller(AccessContext.service("caregraph sql"), "caregraph sql");
+                long n = ctx.getBean(SqlQueries.class).write(caller, sql, values, Map.of(), limit, Duration.ofSeconds(timeout), f, true, out);
                 out.flush();
                 System.err.printf("%,d rows%n", n);
             } catch (SqlException e) {

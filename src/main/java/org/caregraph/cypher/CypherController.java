@@ -1,5 +1,7 @@
 package org.caregraph.cypher;
 
+import org.caregraph.security.AccessContext;
+import org.caregraph.security.Access;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -65,8 +67,9 @@ class CypherController {
         Duration timeout = Duration.ofSeconds(whole(body, "timeoutSeconds", props.defaultTimeout().toSeconds(),
                 props.maxTimeout().toSeconds()));
 
-        guard.check(query, parameters, timeout);
-        Page page = graph.run(query, parameters, timeout, result -> {
+        AccessContext access = Access.current();
+        guard.check(access, query, parameters, timeout);
+        Page page = graph.runAnalystQuery(access, query, parameters, timeout, result -> {
             List<String> columns = result.keys();
             List<List<Object>> rows = new ArrayList<>();
             // hasNext() fetches row limit+1 only to learn that the result goes on; the rest is never pulled.

@@ -1,5 +1,6 @@
 package org.caregraph.cypher;
 
+import org.caregraph.security.AccessContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,16 +36,16 @@ class ReadOnlyGuard {
         this.deniedProcedures = props.deniedProcedures();
     }
 
-    void check(String query, Map<String, Object> parameters, Duration timeout) {
+    void check(AccessContext access, String query, Map<String, Object> parameters, Duration timeout) {
         CypherText.check(query);
-        ResultSummary summary = graph.run("EXPLAIN " + query, parameters, timeout, r -> r.consume());
+        ResultSummary summary = graph.runAnalystQuery(access, "EXPLAIN " + query, parameters, timeout, r -> r.consume());
         if (summary.queryType() != QueryType.READ_ONLY) {
             throw CypherException.rejected("only reads are allowed; the database classifies this query as " + summary.queryType());
         }
         String database = summary.database() == null ? null : summary.database().name();
         Set<String> procedures = new LinkedHashSet<>();
         walk(plan(summary), database, procedures);
-        checkProcedures(procedures);
+        checkProcedures(access, procedures);
     }
 
     @SuppressWarnings("deprecation") // plan() is how the driver still exposes the EXPLAIN plan
@@ -88,7 +89,7 @@ class ReadOnlyGuard {
     }
 
     /** Only procedures the database declares READ and not admin-only, outside the denied namespaces, may run. */
-    private void checkProcedures(Set<String> names) {
+    private void checkProcedures(AccessContext access, Set<String> names) {
         if (names.isEmpty()) return;
         for (String name : names) {
             for (String prefix : deniedProcedures) {
@@ -97,7 +98,7 @@ class ReadOnlyGuard {
         }
         Map<String, String> refusals = new LinkedHashMap<>();
         for (String name : names) refusals.put(name, "unknown to the database");
-        graph.list("procedure-modes", Map.of("names", new ArrayList<>(names)), r -> {
+        graph.list(access, "procedure-modes", Map.of("names", new ArrayList<>(names)), r -> {
             String mode = r.get("mode").asString();
             boolean admin = r.get("admin").asBoolean(true);
             String name = r.get("name").asString();

@@ -1,5 +1,6 @@
 package org.caregraph.fhir;
 
+import org.caregraph.security.Access;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import java.util.List;
@@ -26,7 +27,7 @@ final class ConditionalInteractions {
      */
     Optional<String> single(String type, String condition) {
         String query = query(type, condition);
-        List<String> keys = matcher.match(type, query, 2);
+        List<String> keys = matcher.match(Access.current(), type, query, 2);
         if (keys.size() > 1) {
             throw new PreconditionFailedException("conditional '" + type + "?" + query + "' matches more than one " + type);
         }

@@ -1,5 +1,6 @@
 package org.caregraph.fhir;
 
+import org.caregraph.security.Access;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import org.caregraph.graph.GraphReader;
+import org.caregraph.graph.PatientCompartment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.InstantType;
@@ -70,7 +72,7 @@ public class EverythingProvider {
         params.put("since", since);
         params.put("after", after);
         params.put("count", count);
-        Page page = reader.list("everything", params, r -> new Page(r.get("total").asInt(), r.get("remaining").asInt(),
+        Page page = reader.list(Access.current(), "everything", params, r -> new Page(r.get("total").asInt(), r.get("remaining").asInt(),
                 r.get("page").asList(Value::asMap))).stream().findFirst()
                 .orElseThrow(() -> new ResourceNotFoundException(new IdType("Patient", id.getIdPart())));
 

@@ -38,6 +38,7 @@ class FhirServerConfig {
         server.registerProviders(everything, export);
         server.registerProviders(List.copyOf(operations));
         server.registerInterceptor(searchCapabilities);
+        server.registerInterceptor(new FhirAccess());
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'
         // SearchBundles (plans and keyset cursors, no results)

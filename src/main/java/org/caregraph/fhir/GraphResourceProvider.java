@@ -37,6 +37,7 @@ import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.ResourceRecord;
+import org.caregraph.security.Access;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.InstantType;
@@ -78,15 +79,15 @@ public class GraphResourceProvider implements IResourceProvider {
     public IBaseResource read(@IdParam IdType id) {
         String key = typeName + "/" + id.getIdPart();
         if (!id.hasVersionIdPart()) {
-            Optional<GraphReader.StoredResource> current = reader.read(key);
+            Optional<GraphReader.StoredResource> current = reader.read(Access.current(), key);
             if (current.isPresent()) return parse(id.getIdPart(), current.get());
             // a resource with a history but no current version was deleted
-            if (!reader.history(key).isEmpty()) throw gone(id);
+            if (!reader.history(Access.current(), key).isEmpty()) throw gone(id);
             throw notFound(id);
         }
         if (!id.isVersionIdPartValidLong()) throw notFound(id);
         long version = id.getVersionIdPartAsLong();
-        GraphReader.StoredResource stored = reader.history(key).stream().filter(v -> v.versionId() == version).findFirst()
+        GraphReader.StoredResource stored = reader.history(Access.current(), key).stream().filter(v -> v.versionId() == version).findFirst()
                 .orElseThrow(() -> notFound(id));
         if (stored.deleted()) throw gone(id);
         return parse(id.getIdPart(), stored);
@@ -101,12 +102,12 @@ public class GraphResourceProvider implements IResourceProvider {
         Map<String, List<String>> params = new LinkedHashMap<>();
         request.getParameters().forEach((k, v) -> params.put(k, Arrays.asList(v)));
         String prefer = request.getHeader("Prefer");
-        return search.search(typeName, params, prefer != null && prefer.replace(" ", "").contains("handling=lenient"));
+        return search.search(Access.current(), typeName, params, prefer != null && prefer.replace(" ", "").contains("handling=lenient"));
     }
 
     @History
     public IBundleProvider history(@IdParam IdType id, @Offset Integer offset) {
-        List<GraphReader.StoredResource> versions = reader.history(typeName + "/" + id.getIdPart());
+        List<GraphReader.StoredResource> versions = reader.history(Access.current(), typeName + "/" + id.getIdPart());
         if (versions.isEmpty()) throw notFound(id);
         return HistoryBundle.of(versions.stream().map(v -> parse(id.getIdPart(), v)).toList(), offset);
     }
@@ -132,11 +133,11 @@ public class GraphResourceProvider implements IResourceProvider {
         Deleted deleted = writer.exclusively(() -> {
             Optional<String> key = id != null && id.hasIdPart() ? Optional.of(typeName + "/" + id.getIdPart())
                     : conditional.single(typeName, condition);
-            return new Deleted(key, key.flatMap(writer::delete));
+            return new Deleted(key, key.flatMap(k -> writer.delete(Access.current(), k)));
         });
         Optional<String> target = deleted.target();
         Optional<Long> version = deleted.version();
-        version.ifPresent(v -> writer.linkJourneys());
+        version.ifPresent(v -> writer.linkJourneys(Access.current()));
         OperationOutcome outcome = new OperationOutcome();
         outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
                 .setCode(OperationOutcome.IssueType.INFORMATIONAL)
@@ -157,7 +158,7 @@ public class GraphResourceProvider implements IResourceProvider {
             Optional<String> existing = conditional.single(typeName, ifNoneExist);
             if (existing.isEmpty()) return store(writes.json(resource), UUID.randomUUID().toString(), null);
             String id = existing.get().substring(typeName.length() + 1);
-            IBaseResource found = parse(id, reader.read(existing.get()).orElseThrow(() -> notFound(new IdType(existing.get()))));
+            IBaseResource found = parse(id, reader.read(Access.current(), existing.get()).orElseThrow(() -> notFound(new IdType(existing.get()))));
             return new MethodOutcome(found.getIdElement(), false).setResource(found);
         });
     }
@@ -206,8 +207,8 @@ public class GraphResourceProvider implements IResourceProvider {
                 : conditional.single(typeName, condition).orElseThrow(() -> new ResourceNotFoundException(
                         "conditional '" + typeName + "?" + condition + "' matches no " + typeName));
         IdType target = new IdType(key);
-        GraphReader.StoredResource current = reader.read(key).orElseThrow(
-                () -> reader.history(key).isEmpty() ? notFound(target) : gone(target));
+        GraphReader.StoredResource current = reader.read(Access.current(), key).orElseThrow(
+                () -> reader.history(Access.current(), key).isEmpty() ? notFound(target) : gone(target));
         Long ifMatch = id != null && id.hasVersionIdPart() ? ResourceWrites.ifMatch(id.getVersionIdPart())
                 : ResourceWrites.ifMatch(request.getHeader("If-Match"));
         ObjectNode patched;
@@ -233,7 +234,7 @@ public class GraphResourceProvider implements IResourceProvider {
 
     private MethodOutcome store(ObjectNode tree, String id, Long expectedVersion) {
         ResourceRecord record = writes.record(tree, id, null);
-        boolean existed = reader.read(record.key()).isPresent();
+        boolean existed = reader.read(Access.current(), record.key()).isPresent();
         GraphWriter.Stored stored = writes.commit(List.of(GraphWriter.Op.write(record, expectedVersion))).get(record.key());
         IBaseResource saved = parse(id, new GraphReader.StoredResource(record.json(), stored.versionId(), stored.lastUpdated(), false));
         return new MethodOutcome(saved.getIdElement(), !existed).setResource(saved);

@@ -1,5 +1,6 @@
 package org.caregraph.fhir;
 
+import org.caregraph.security.Access;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
 import ca.uhn.fhir.model.valueset.BundleEntryTransactionMethodEnum;
@@ -50,10 +51,10 @@ public final class HistoryBundle implements IBundleProvider {
             Map<String, Object> params = new HashMap<>(filter);
             params.put("offset", from);
             params.put("count", count);
-            return reader.list("history-page", params, r -> resource(fhir, r.get("type").asString(), r.get("id").asString(),
+            return reader.list(Access.current(), "history-page", params, r -> resource(fhir, r.get("type").asString(), r.get("id").asString(),
                     r.get("json").asString(null), r.get("versionId").asLong(), r.get("lastUpdated").asString(),
                     r.get("deleted").asBoolean()));
-        }, () -> reader.list("history-count", filter, r -> r.get("total").asInt()).getFirst());
+        }, () -> reader.list(Access.current(), "history-count", filter, r -> r.get("total").asInt()).getFirst());
     }
 
     /** A history already read whole (one resource's versions). */

@@ -1,5 +1,6 @@
 package org.caregraph.fhir;
 
+import org.caregraph.security.AccessContext;
 import java.util.List;
 
 /**
@@ -10,9 +11,10 @@ public interface ResourceMatcher {
 
     /**
      * Keys ({@code Type/id}) of current (not deleted) resources of {@code type} matching {@code query} (a URL query
-     * string such as {@code identifier=http://x|1&active=true}, no leading '?'), at most {@code limit} of them.
+     * string such as {@code identifier=http://x|1&active=true}, no leading '?'), at most {@code limit} of them, among
+     * those the caller may see (a resource outside its reach is not matched: no existence oracle).
      *
      * @throws ca.uhn.fhir.rest.server.exceptions.InvalidRequestException for an unknown or malformed parameter
      */
-    List<String> match(String type, String query, int limit);
+    List<String> match(AccessContext access, String type, String query, int limit);
 }

@@ -17,6 +17,7 @@ import org.caregraph.graph.InvalidResourceException;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.ResourceRecord;
 import org.caregraph.nlp.NoteRerun;
+import org.caregraph.security.Access;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
@@ -25,7 +26,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * resource becomes its {@link ResourceRecord} through the import's {@link ResourceMapper}, and changes are committed
  * through {@link GraphWriter#transaction} — one database transaction per interaction or per FHIR transaction — after
  * which the encounter chains are relinked and the notes written are brought up to the lexicon their write's concepts
- * give ({@link NoteRerun#catchUp(List)}).
+ * give ({@link NoteRerun#catchUp(org.caregraph.security.AccessContext, List)}).
  */
 final class ResourceWrites {
     private final FhirContext fhir;
@@ -100,7 +101,7 @@ final class ResourceWrites {
     /** {@link #commit} without {@link #afterWrites}: a batch commits entry by entry and ends once. */
     Map<String, GraphWriter.Stored> commitUnlinked(List<GraphWriter.Op> ops) {
         try {
-            return writer.transaction(ops);
+            return writer.transaction(Access.current(), ops);
         } catch (GraphWriter.VersionConflictException e) {
             throw preconditionFailed(e.getMessage());
         }
@@ -113,8 +114,8 @@ final class ResourceWrites {
 
     /** After committed {@code ops}: the encounter chains relinked, the notes among them analyzed again if the lexicon moved. */
     void afterWrites(List<GraphWriter.Op> ops) {
-        writer.linkJourneys();
-        notes.catchUp(ops.stream().map(GraphWriter.Op::record).filter(r -> r != null).toList());
+        writer.linkJourneys(Access.current());
+        notes.catchUp(Access.current(), ops.stream().map(GraphWriter.Op::record).filter(r -> r != null).toList());
     }
 
     /**

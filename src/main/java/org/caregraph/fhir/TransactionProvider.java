@@ -1,5 +1,6 @@
 package org.caregraph.fhir;
 
+import org.caregraph.security.Access;
 import ca.uhn.fhir.rest.annotation.Transaction;
 import ca.uhn.fhir.rest.annotation.TransactionParam;
 import ca.uhn.fhir.rest.api.Constants;
@@ -228,7 +229,7 @@ class TransactionProvider {
                 String bodyId = e.resource().path("id").asText(null);
                 s.key = ownKey != null ? ownKey : conditional.single(e.type(), e.query())
                         .orElse(e.type() + "/" + (bodyId != null ? bodyId : UUID.randomUUID().toString()));
-                s.status = reader.read(s.key).isPresent() ? "200 OK" : "201 Created";
+                s.status = reader.read(Access.current(), s.key).isPresent() ? "200 OK" : "201 Created";
             }
             case "PATCH" -> {
                 s.key = ownKey != null ? ownKey : conditional.single(e.type(), e.query()).orElseThrow(
@@ -279,7 +280,7 @@ class TransactionProvider {
                 s.op = GraphWriter.Op.write(writes.record(resource, id, urns::get), ifMatch);
             }
             case "PATCH" -> {
-                GraphReader.StoredResource current = reader.read(s.key).orElseThrow(() -> reader.history(s.key).isEmpty()
+                GraphReader.StoredResource current = reader.read(Access.current(), s.key).orElseThrow(() -> reader.history(Access.current(), s.key).isEmpty()
                         ? new ResourceNotFoundException(new IdType(s.key)) : new ResourceGoneException(new IdType(s.key)));
                 ObjectNode patched = JsonPatcher.apply(ResourceMapper.tree(current.json()), patchDocument(e.resource()));
                 s.op = GraphWriter.Op.write(writes.record(patched, id, urns::get), ifMatch != null ? ifMatch : current.versionId());
@@ -313,7 +314,7 @@ class TransactionProvider {
             r.setStatus(s.status);
             GraphWriter.Stored v = s.key == null ? null : stored.get(s.key);
             if (v == null && s.key != null && !s.entry.method().equals("DELETE")) {
-                v = reader.read(s.key).map(c -> new GraphWriter.Stored(c.versionId(), c.lastUpdated(), false)).orElse(null);
+                v = reader.read(Access.current(), s.key).map(c -> new GraphWriter.Stored(c.versionId(), c.lastUpdated(), false)).orElse(null);
             }
             if (v == null) continue;
             if (!v.deleted()) r.setLocation(s.key + "/_history/" + v.versionId());
@@ -329,8 +330,8 @@ class TransactionProvider {
     private void read(Entry e, Bundle.BundleEntryComponent out) {
         String key = e.type() + "/" + e.id();
         Optional<GraphReader.StoredResource> found = e.id() == null ? Optional.empty()
-                : e.version() == null ? reader.read(key)
-                : reader.history(key).stream().filter(v -> String.valueOf(v.versionId()).equals(e.version()) && !v.deleted()).findFirst();
+                : e.version() == null ? reader.read(Access.current(), key)
+                : reader.history(Access.current(), key).stream().filter(v -> String.valueOf(v.versionId()).equals(e.version()) && !v.deleted()).findFirst();
         if (found.isEmpty()) {
             BaseServerResponseException failure = e.id() == null
                     ? new InvalidRequestException(e.where() + ": a GET entry reads Type/id (search comes with the search engine)")

@@ -1,5 +1,6 @@
 package org.caregraph.graph;
 
+import org.caregraph.security.AccessContext;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +19,8 @@ import org.springframework.stereotype.Component;
 public class GraphReindex {
     private static final Logger log = LoggerFactory.getLogger(GraphReindex.class);
 
+    private static final AccessContext SERVICE = AccessContext.service("reindex");
+
     private final GraphReader reader;
     private final ResourceMapper mapper;
     private final GraphWriter writer;
@@ -34,15 +37,15 @@ public class GraphReindex {
 
     public Progress run(int pageSize, Consumer<Progress> progress) {
         long[] done = new long[3]; // read, re-derived, failed
-        reader.forEachPage("reindex-page", Map.of(), pageSize, page -> {
+        reader.forEachPage(SERVICE, "reindex-page", Map.of(), pageSize, page -> {
             // mapping is CPU work (FHIR parsing, FHIRPath): spread over the cores; writing stays single
             List<ResourceRecord> records = page.parallelStream().map(this::rederive).filter(Objects::nonNull).toList();
             done[2] += page.size() - records.size();
-            done[1] += writer.reindex(records).changed().size();
+            done[1] += writer.reindex(SERVICE, records).changed().size();
             done[0] += page.size();
             progress.accept(new Progress(done[0], done[1], done[2]));
         });
-        writer.linkJourneys();
+        writer.linkJourneys(SERVICE);
         return new Progress(done[0], done[1], done[2]);
     }
 

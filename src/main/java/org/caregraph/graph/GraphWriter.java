@@ -17,6 +17,9 @@ import org.neo4j.driver.Record;
 import org.neo4j.driver.TransactionCallback;
 import org.neo4j.driver.TransactionContext;
 import org.neo4j.driver.Values;
+import org.caregraph.security.AccessContext;
+import org.caregraph.security.SmartScope.Action;
+import org.caregraph.security.WriteRefusedException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
@@ -25,19 +28,28 @@ import org.springframework.stereotype.Component;
  * transaction, so a crash leaves whole batches or nothing, and re-running an import converges to the same graph.
  * Writes are serialized: Neo4j would otherwise deadlock on the shared Concept and placeholder nodes. After each
  * commit it publishes a {@link GraphChanged} naming the resources the transaction touched.
+ * <p>
+ * Every write is the caller's: each method takes its {@link AccessContext}. For a confined caller (a token's scopes)
+ * the writer checks, inside the write's own transaction, that each resource written or deleted is one the caller may
+ * see (else it is "not known"), that the interaction is granted for its type, and that the new content stays within
+ * the patients the caller reaches (nothing is moved into another patient's compartment). It keeps on each resource of
+ * a Patient-compartment type the patients whose compartments hold it ({@code n.compartments}), which every read
+ * filters by.
  */
 @Component
 public class GraphWriter {
     private final Driver driver;
     private final ApplicationEventPublisher events;
+    private final PatientCompartment compartment;
     private final ReentrantLock lock = new ReentrantLock();
     // counts committed write transactions, so that in-memory read caches know when they are stale
     private final AtomicLong generation = new AtomicLong();
     /** The keys the transaction in progress wrote or deleted (only the lock holder touches it). */
     private Set<String> touched = new HashSet<>();
 
-    public GraphWriter(Driver driver, ApplicationEventPublisher events) {
+    public GraphWriter(Driver driver, PatientCompartment compartment, ApplicationEventPublisher events) {
         this.driver = driver;
+        this.compartment = compartment;
         this.events = events;
     }
 
@@ -45,9 +57,12 @@ public class GraphWriter {
     public record WriteResult(Set<String> changed) {
     }
 
-    public WriteResult write(List<ResourceRecord> batch) {
+    public WriteResult write(AccessContext access, List<ResourceRecord> batch) {
         if (batch.isEmpty()) return new WriteResult(Set.of());
-        return inWriteTransaction(tx -> writeIn(tx, batch));
+        return inWriteTransaction(access, tx -> {
+            checkWrites(tx, access, batch, List.of());
+            return writeIn(tx, batch);
+        });
     }
 
     /** A conditional write found another current version than the one the client based its change on. */
@@ -63,8 +78,9 @@ public class GraphWriter {
      *
      * @throws VersionConflictException when it is not, and nothing is written
      */
-    public WriteResult writeIfVersion(ResourceRecord record, long expected) {
-        return inWriteTransaction(tx -> {
+    public WriteResult writeIfVersion(AccessContext access, ResourceRecord record, long expected) {
+        return inWriteTransaction(access, tx -> {
+            checkWrites(tx, access, List.of(record), List.of());
             checkVersion(tx, record.key(), expected);
             return writeIn(tx, List.of(record));
         });
@@ -106,13 +122,16 @@ public class GraphWriter {
      * @return the version each op's key is at after the commit (resource-versions.cypher); a key that never existed
      *         (a delete of nothing) is absent
      */
-    public Map<String, Stored> transaction(List<Op> ops) {
-        return inWriteTransaction(tx -> {
+    public Map<String, Stored> transaction(AccessContext access, List<Op> ops) {
+        return inWriteTransaction(access, tx -> {
+            Set<String> hidden = checkWrites(tx, access, ops.stream().map(Op::record).filter(r -> r != null).toList(),
+                    ops.stream().map(Op::deleteKey).filter(k -> k != null).toList());
             for (Op op : ops) if (op.expectedVersion() != null) checkVersion(tx, op.key(), op.expectedVersion());
             for (Op op : ops) {
-                if (op.deleteKey() == null) continue;
-                tx.run(Cypher.query("delete-resource"), Values.parameters("key", op.deleteKey())).consume();
-                touched.add(op.deleteKey());
+                if (op.deleteKey() != null && !hidden.contains(op.deleteKey())) {
+                    tx.run(Cypher.query("delete-resource"), Values.parameters("key", op.deleteKey())).consume();
+                    touched.add(op.deleteKey());
+                }
             }
             List<ResourceRecord> records = ops.stream().map(Op::record).filter(r -> r != null).toList();
             if (!records.isEmpty()) writeIn(tx, records);
@@ -130,8 +149,10 @@ public class GraphWriter {
      *
      * @return the tombstone's version; empty when there was nothing to delete (unknown, placeholder, already deleted)
      */
-    public Optional<Long> delete(String key) {
-        return inWriteTransaction(tx -> {
+    public Optional<Long> delete(AccessContext access, String key) {
+        return inWriteTransaction(access, tx -> {
+            // a resource the caller may not see is, to it, one that does not exist: nothing to delete
+            if (!checkWrites(tx, access, List.of(), List.of(key)).isEmpty()) return Optional.<Long>empty();
             Optional<Long> version = tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).list()
                     .stream().findFirst().map(r -> r.get("versionId").asLong());
             // a deleted note no longer mentions anything: what NLP derived from it goes with it
@@ -152,9 +173,11 @@ public class GraphWriter {
      * Terminology loaders: merges concept rows (terminology-concepts.cypher) and then IS_A edges between Concept nodes
      * (terminology-is-a.cypher) in one transaction. Idempotent: writing the same rows again changes nothing.
      */
-    public ConceptWriteResult writeConcepts(List<Map<String, Object>> concepts, List<Map<String, Object>> isA) {
+    public ConceptWriteResult writeConcepts(AccessContext access, List<Map<String, Object>> concepts,
+                                            List<Map<String, Object>> isA) {
+        requireUnrestricted(access, "terminology loads");
         if (concepts.isEmpty() && isA.isEmpty()) return new ConceptWriteResult(0, 0, 0, 0, 0, 0);
-        return inWriteTransaction(tx -> {
+        return inWriteTransaction(access, tx -> {
             Record c = concepts.isEmpty() ? null
                     : tx.run(Cypher.query("terminology-concepts"), Values.parameters("rows", concepts)).single();
             Record e = isA.isEmpty() ? null
@@ -182,7 +205,8 @@ public class GraphWriter {
         }
     }
 
-    private <T> T inWriteTransaction(TransactionCallback<T> work) {
+    private <T> T inWriteTransaction(AccessContext access, TransactionCallback<T> work) {
+        java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
         Set<String> changed;
         T result;
         lock.lock();
@@ -207,9 +231,10 @@ public class GraphWriter {
      * @param batch records of stored resources, mapped without enrichment
      * @return the keys re-derived (current resources only)
      */
-    public WriteResult reindex(List<ResourceRecord> batch) {
+    public WriteResult reindex(AccessContext access, List<ResourceRecord> batch) {
+        requireUnrestricted(access, "reindex");
         if (batch.isEmpty()) return new WriteResult(Set.of());
-        return inWriteTransaction(tx -> writeIn(tx, batch, "rewrite-resources", true));
+        return inWriteTransaction(access, tx -> writeIn(tx, batch, "rewrite-resources", true));
     }
 
     /**
@@ -217,14 +242,17 @@ public class GraphWriter {
      * derived resources, without a new version of the note (its client content is unchanged); the others are marked
      * with the analyzer version.
      */
-    public WriteResult reanalyze(List<ResourceRecord> notes) {
+    public WriteResult reanalyze(AccessContext access, List<ResourceRecord> notes) {
         if (notes.isEmpty()) return new WriteResult(Set.of());
-        return inWriteTransaction(tx -> writeIn(tx, notes, "rewrite-resources", false));
+        return inWriteTransaction(access, tx -> {
+            checkWrites(tx, access, notes, List.of());
+            return writeIn(tx, notes, "rewrite-resources", false);
+        });
     }
 
     /** Removes the NLP text concepts no mention points to any more (nlp-prune-concepts.cypher). */
-    public long pruneTextConcepts() {
-        return inWriteTransaction(tx -> tx.run(Cypher.query("nlp-prune-concepts")).single().get("pruned").asLong());
+    public long pruneTextConcepts(AccessContext access) {
+        return inWriteTransaction(access, tx -> tx.run(Cypher.query("nlp-prune-concepts")).single().get("pruned").asLong());
     }
 
     private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> given) {
@@ -257,15 +285,17 @@ public class GraphWriter {
         List<Map<String, Object>> identRows = new ArrayList<>();
         Set<String> journeys = new LinkedHashSet<>();
         for (ResourceRecord r : latest.values()) {
-            if (!r.refs().isEmpty()) {
-                List<Map<String, Object>> refs = new ArrayList<>(r.refs().size());
-                for (ResourceRecord.Ref ref : r.refs()) {
-                    Map<String, Object> x = resolve(ref, resolved);
-                    refs.add(x);
-                    if (x.get("ident") != null) open.add(Map.of("key", x.get("key"), "ident", x.get("ident")));
-                }
-                refRows.add(Map.of("key", r.key(), "refs", refs));
+            List<Map<String, Object>> refs = new ArrayList<>(r.refs().size());
+            for (ResourceRecord.Ref ref : r.refs()) {
+                Map<String, Object> x = resolve(ref, resolved);
+                refs.add(x);
+                if (x.get("ident") != null) open.add(Map.of("key", x.get("key"), "ident", x.get("ident")));
             }
+            Map<String, Object> refRow = new HashMap<>();
+            refRow.put("key", r.key());
+            refRow.put("refs", refs);
+            refRow.put("compartments", compartments(r, resolved));
+            refRows.add(refRow);
             if (!r.codes().isEmpty()) {
                 List<Map<String, Object>> codes = new ArrayList<>(r.codes().size());
                 for (ResourceRecord.Code c : r.codes()) {
@@ -409,13 +439,89 @@ public class GraphWriter {
         return x;
     }
 
+    /**
+     * The patients whose compartments hold {@code r} (null for a type without a Patient compartment): the Patient
+     * targets of its compartment references (R4's compartment definition, {@link PatientCompartment}), conditional ones
+     * as resolved, and a Patient itself.
+     */
+    private List<String> compartments(ResourceRecord r, Map<String, String> resolved) {
+        if (!compartment.types().contains(r.type())) return null;
+        Set<String> out = new LinkedHashSet<>();
+        if ("Patient".equals(r.type())) out.add(r.key());
+        for (ResourceRecord.Ref ref : r.refs()) {
+            if ("Patient".equals(ref.type()) && compartment.pathSet().contains(ref.path())) {
+                out.add((String) resolve(ref, resolved).get("key"));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * A confined caller's writes, checked in the write's transaction before anything is written: every resource
+     * written that is stored (current or deleted) must be one the caller may see, else it is "not known"; the
+     * interaction (create, update, delete) must be granted for its type; new content must lie within the patients the
+     * caller reaches, and within the categories a granular scope allows.
+     *
+     * @return the deletes of resources the caller may not see: to it they do not exist, so there is nothing to delete
+     */
+    private Set<String> checkWrites(TransactionContext tx, AccessContext access, List<ResourceRecord> records,
+                                    List<String> deletes) {
+        if (access.unrestricted()) return Set.of();
+        List<String> keys = new ArrayList<>(deletes);
+        records.forEach(r -> keys.add(r.key()));
+        Map<String, Record> stored = new HashMap<>();
+        tx.run(Cypher.query("security/write-targets"), Values.parameters("keys", keys))
+                .forEachRemaining(rec -> stored.put(rec.get("key").asString(), rec));
+        Set<String> hidden = new HashSet<>();
+        for (String key : deletes) {
+            Record s = stored.get(key);
+            if (s == null) continue; // nothing to delete
+            if (!visible(access, s)) {
+                hidden.add(key);
+                continue;
+            }
+            if (!access.allows(s.get("type").asString(), Action.DELETE)) {
+                throw WriteRefusedException.forbidden(key, "the token's scopes do not allow deleting " + s.get("type").asString());
+            }
+        }
+        Map<String, String> resolved = resolveConditional(tx, records);
+        for (ResourceRecord r : records) {
+            Record s = stored.get(r.key());
+            if (s != null && !visible(access, s)) throw WriteRefusedException.notVisible(r.key());
+            Action action = s != null && s.get("current").asBoolean() ? Action.UPDATE : Action.CREATE;
+            List<String> comps = compartments(r, resolved);
+            Object cats = r.search().get("sp.category");
+            @SuppressWarnings("unchecked")
+            List<String> categories = cats instanceof List<?> l ? (List<String>) l : null;
+            if (!access.mayWrite(r.type(), action, comps) || !access.mayRead(r.type(), comps, categories)) {
+                throw WriteRefusedException.forbidden(r.key(), "the token's scopes do not allow this " + action.name().toLowerCase()
+                        + " of " + r.type() + " (its type, its patient or its category)");
+            }
+        }
+        return hidden;
+    }
+
+    private boolean visible(AccessContext access, Record stored) {
+        String type = stored.get("type").asString();
+        List<String> comps = stored.get("compartments").isNull() ? (compartment.types().contains(type) ? List.of() : null)
+                : stored.get("compartments").asList(v -> v.asString());
+        List<String> cats = stored.get("categories").isNull() ? null : stored.get("categories").asList(v -> v.asString());
+        return access.mayRead(type, comps, cats);
+    }
+
+    private static void requireUnrestricted(AccessContext access, String what) {
+        java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
+        if (!access.unrestricted()) throw WriteRefusedException.forbidden(null, what + " are the server's own work");
+    }
+
     /** How many write transactions have committed through this writer: a cache built at generation g is stale when it differs. */
     public long generation() {
         return generation.get();
     }
 
     /** Rebuilds the time-ordered encounter chain of every patient whose encounters changed since the last call. */
-    public void linkJourneys() {
+    public void linkJourneys(AccessContext access) {
+        java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
         Set<String> relinked = new HashSet<>();
         lock.lock();
         try (var session = driver.session()) {

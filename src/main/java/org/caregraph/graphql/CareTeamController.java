@@ -1,5 +1,8 @@
 package org.caregraph.graphql;
 
+import org.caregraph.security.AccessContext;
+import graphql.GraphQLContext;
+import graphql.schema.DataFetchingEnvironment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,22 +54,23 @@ public class CareTeamController {
     }
 
     @QueryMapping
-    public CareTeam careTeam(@Argument String patientId) {
-        List<CareTeamMember> members = reader.list("care-team", Map.of("key", "Patient/" + patientId), CareTeamController::member);
-        if (members.isEmpty() && reader.read("Patient/" + patientId).isEmpty()) return null;
+    public CareTeam careTeam(@Argument String patientId, DataFetchingEnvironment env) {
+        AccessContext access = GraphQlAccess.of(env);
+        List<CareTeamMember> members = reader.list(access, "care-team", Map.of("key", "Patient/" + patientId), CareTeamController::member);
+        if (members.isEmpty() && reader.read(access, "Patient/" + patientId).isEmpty()) return null;
         return new CareTeam(members);
     }
 
     @QueryMapping
-    public PractitionerView practitioner(@Argument String id) {
-        return reader.list("practitioner-read", Map.of("key", "Practitioner/" + id),
+    public PractitionerView practitioner(@Argument String id, DataFetchingEnvironment env) {
+        return reader.list(GraphQlAccess.of(env), "practitioner-read", Map.of("key", "Practitioner/" + id),
                 r -> PractitionerView.of(r.get("id").asString(), r.get("json").asString())).stream().findFirst().orElse(null);
     }
 
     @BatchMapping(typeName = "Practitioner")
-    public Map<PractitionerView, Integer> patients(List<PractitionerView> practitioners) {
+    public Map<PractitionerView, Integer> patients(List<PractitionerView> practitioners, GraphQLContext context) {
         Map<String, Integer> counts = new HashMap<>();
-        reader.list("practitioner-patients", Map.of("keys", practitioners.stream().map(PractitionerView::key).toList()),
+        reader.list(GraphQlAccess.of(context), "practitioner-patients", Map.of("keys", practitioners.stream().map(PractitionerView::key).toList()),
                 r -> counts.put(r.get("key").asString(), r.get("patients").asInt()));
         Map<PractitionerView, Integer> out = new HashMap<>();
         for (PractitionerView p : practitioners) out.put(p, counts.getOrDefault(p.key(), 0));
@@ -74,9 +78,9 @@ public class CareTeamController {
     }
 
     @SchemaMapping(typeName = "Practitioner")
-    public List<Colleague> network(PractitionerView practitioner, @Argument int first) {
+    public List<Colleague> network(PractitionerView practitioner, @Argument int first, DataFetchingEnvironment env) {
         if (first < 1 || first > 100) throw new GraphQlRequestException("BAD_ARGUMENT", "first must be between 1 and 100");
-        return reader.list("practitioner-network", Map.of("key", practitioner.key(), "first", first),
+        return reader.list(GraphQlAccess.of(env), "practitioner-network", Map.of("key", practitioner.key(), "first", first),
                 r -> new Colleague(PractitionerView.of(r.get("id").asString(), r.get("json").asString()),
                         r.get("sharedPatients").asInt()));
     }

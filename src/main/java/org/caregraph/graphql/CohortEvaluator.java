@@ -1,5 +1,6 @@
 package org.caregraph.graphql;
 
+import org.caregraph.security.AccessContext;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
@@ -41,9 +42,9 @@ class CohortEvaluator implements DisposableBean {
     }
 
     /** The keys of the patients meeting {@code criteria}, sorted; BAD_CRITERIA when they cannot be evaluated. */
-    List<String> evaluate(CohortCriteria criteria) {
+    List<String> evaluate(AccessContext access, CohortCriteria criteria) {
         criteria.check();
-        Set<String> keys = new Request().start(criteria).get();
+        Set<String> keys = new Request(access).start(criteria).get();
         return List.copyOf(new TreeSet<>(keys));
     }
 
@@ -59,7 +60,12 @@ class CohortEvaluator implements DisposableBean {
 
     /** One evaluation: its leaves are started as the tree is walked, and combined when the root is asked. */
     private final class Request {
+        private final AccessContext access;
         private Result everyone;
+
+        Request(AccessContext access) {
+            this.access = access;
+        }
 
         private Result start(CohortCriteria c) {
             if (c.and() != null) {
@@ -80,7 +86,7 @@ class CohortEvaluator implements DisposableBean {
             }
             if (c.not() != null) {
                 Result inner = start(c.not());
-                if (everyone == null) everyone = leaf(() -> patients("cohort-all", Map.of()));
+                if (everyone == null) everyone = leaf(() -> patients(access, "cohort-all", Map.of()));
                 Result all = everyone;
                 return () -> {
                     Set<String> out = new HashSet<>(all.get());
@@ -93,7 +99,7 @@ class CohortEvaluator implements DisposableBean {
             if (c.procedure() != null) return coded(c.procedure(), EventType.PROCEDURE);
             if (c.immunization() != null) return coded(c.immunization(), EventType.IMMUNIZATION);
             if (c.observation() != null) return observations(c.observation());
-            if (c.gender() != null) return leaf(() -> patients("cohort-gender", Map.of("gender", c.gender())));
+            if (c.gender() != null) return leaf(() -> patients(access, "cohort-gender", Map.of("gender", c.gender())));
             if (c.age() != null) return age(c.age());
             return mentions(c.mention());
         }
@@ -118,7 +124,7 @@ class CohortEvaluator implements DisposableBean {
             p.put("negated", Boolean.TRUE.equals(m.includeNegated()));
             p.put("uncertain", Boolean.TRUE.equals(m.includeUncertain()));
             p.put("otherExperiencer", Boolean.TRUE.equals(m.includeOtherExperiencer()));
-            return leaf(() -> patients("cohort-events", p));
+            return leaf(() -> patients(access, "cohort-events", p));
         }
 
         /**
@@ -126,13 +132,13 @@ class CohortEvaluator implements DisposableBean {
          * time of their earliest index event is, in whole days, within it.
          */
         private Result relative(Map<String, Object> p, RelativeWindow window) {
-            if (window == null) return leaf(() -> patients("cohort-events", p));
+            if (window == null) return leaf(() -> patients(access, "cohort-events", p));
             Map<String, Object> ip = codedParameters(window.index(), window.type());
             ip.put("times", true);
             p.put("times", true);
             // both queries run on the pool; the join runs on the caller's thread, so no pool thread waits on another
-            CompletableFuture<Map<String, List<OffsetDateTime>>> indexTimes = CompletableFuture.supplyAsync(() -> times(ip), leaves);
-            CompletableFuture<Map<String, List<OffsetDateTime>>> eventTimes = CompletableFuture.supplyAsync(() -> times(p), leaves);
+            CompletableFuture<Map<String, List<OffsetDateTime>>> indexTimes = CompletableFuture.supplyAsync(() -> times(access, ip), leaves);
+            CompletableFuture<Map<String, List<OffsetDateTime>>> eventTimes = CompletableFuture.supplyAsync(() -> times(access, p), leaves);
             return () -> {
                 Map<String, List<OffsetDateTime>> indexed = join(indexTimes);
                 Set<String> out = new HashSet<>();
@@ -152,7 +158,7 @@ class CohortEvaluator implements DisposableBean {
             Map<String, Object> p = new HashMap<>();
             p.put("latest", latest.toString());
             p.put("earliest", earliest == null ? null : earliest.toString());
-            return leaf(() -> patients("cohort-born", p));
+            return leaf(() -> patients(access, "cohort-born", p));
         }
 
         private Result leaf(Supplier<Set<String>> query) {
@@ -203,13 +209,13 @@ class CohortEvaluator implements DisposableBean {
         return (w.minDays() == null || days >= w.minDays()) && (w.maxDays() == null || days <= w.maxDays());
     }
 
-    private Set<String> patients(String query, Map<String, ?> parameters) {
-        return new HashSet<>(reader.list(query, parameters, r -> r.get("key").asString()));
+    private Set<String> patients(AccessContext access, String query, Map<String, ?> parameters) {
+        return new HashSet<>(reader.list(access, query, parameters, r -> r.get("key").asString()));
     }
 
-    private Map<String, List<OffsetDateTime>> times(Map<String, ?> parameters) {
+    private Map<String, List<OffsetDateTime>> times(AccessContext access, Map<String, ?> parameters) {
         Map<String, List<OffsetDateTime>> out = new HashMap<>();
-        reader.list("cohort-events", parameters, r -> out.put(r.get("key").asString(),
+        reader.list(access, "cohort-events", parameters, r -> out.put(r.get("key").asString(),
                 r.get("times").asList(v -> CohortCriteria.stored(v.asString())).stream().filter(t -> t != null).toList()));
         return out;
     }

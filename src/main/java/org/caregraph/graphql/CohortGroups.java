@@ -1,5 +1,6 @@
 package org.caregraph.graphql;
 
+import org.caregraph.security.AccessContext;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,7 +30,7 @@ class CohortGroups {
     }
 
     /** Writes the Group and returns its id. */
-    String save(String name, CohortCriteria criteria, List<String> patientKeys) {
+    String save(AccessContext access, String name, CohortCriteria criteria, List<String> patientKeys) {
         String id = UUID.randomUUID().toString();
         ObjectNode group = JSON.createObjectNode();
         group.put("resourceType", "Group").put("id", id);
@@ -40,7 +41,7 @@ class CohortGroups {
             var members = group.putArray("member");
             for (String key : patientKeys) members.addObject().putObject("entity").put("reference", key);
         }
-        writer.write(List.of(mapper.map(group, null)));
+        writer.write(access, List.of(mapper.map(group, null)));
         return id;
     }
 

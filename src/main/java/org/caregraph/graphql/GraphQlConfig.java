@@ -8,6 +8,9 @@ import graphql.execution.instrumentation.Instrumentation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.neo4j.driver.exceptions.Neo4jException;
+import org.caregraph.security.Access;
+import org.caregraph.security.AccessViolationException;
+import org.caregraph.security.WriteRefusedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -50,6 +53,16 @@ class GraphQlConfig {
                         .path(env.getExecutionStepInfo().getPath()).location(env.getField().getSourceLocation())
                         .extensions(Map.of("code", refused.code())).build();
             }
+            if (ex instanceof AccessViolationException || ex instanceof Access.NoAccessContextException) {
+                log.error("GraphQL field {} refused after reading: {}", env.getExecutionStepInfo().getPath(), ex.getMessage());
+                return GraphQLError.newError().errorType(ErrorType.INTERNAL_ERROR).message("internal error")
+                        .path(env.getExecutionStepInfo().getPath()).extensions(Map.of("code", "INTERNAL_ERROR")).build();
+            }
+            if (ex instanceof WriteRefusedException e) {
+                return GraphQLError.newError().errorType(ErrorType.FORBIDDEN).message(e.hidden() ? "not found" : e.getMessage())
+                        .path(env.getExecutionStepInfo().getPath())
+                        .extensions(Map.of("code", e.hidden() ? "NOT_FOUND" : "FORBIDDEN")).build();
+            }
             if (ex instanceof Neo4jException e && e.code() != null && e.code().contains("TransactionTimedOut")) {
                 return GraphQLError.newError().errorType(ErrorType.INTERNAL_ERROR)
                         .message("the query took longer than the read timeout and was stopped")
@@ -58,6 +71,12 @@ class GraphQlConfig {
             log.error("GraphQL field {} failed", env.getExecutionStepInfo().getPath(), ex);
             return null;
         });
+    }
+
+    /** Every resolver reads with the caller's access context (GraphQlAccess). */
+    @Bean
+    WebGraphQlInterceptor accessContext() {
+        return GraphQlAccess.interceptor();
     }
 
     /** Gives every error a code, including graphql-java's own (parse, validation, limits). */

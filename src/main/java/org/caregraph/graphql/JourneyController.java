@@ -1,5 +1,8 @@
 package org.caregraph.graphql;
 
+import org.caregraph.security.AccessContext;
+import graphql.GraphQLContext;
+import graphql.schema.DataFetchingEnvironment;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -50,9 +53,9 @@ public class JourneyController {
     public JourneyController(GraphReader reader, BatchLoaderRegistry registry) {
         this.reader = reader;
         registry.forTypePair(EncounterEvents.class, Events.class).withName("encounterEvents")
-                .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> encounterEvents(keys)));
+                .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> encounterEvents(access(env), keys)));
         registry.forTypePair(String.class, EventView.class).withName("eventsByKey")
-                .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> byKey(List.copyOf(keys))));
+                .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> byKey(access(env), List.copyOf(keys))));
     }
 
     public record ConceptView(String key, String system, String code, String display) {
@@ -126,23 +129,23 @@ public class JourneyController {
 
     @SchemaMapping(typeName = "Patient")
     public Window<EventView> journey(PatientView patient, @Argument String from, @Argument String to,
-                                     @Argument List<EventType> types, ScrollSubrange subrange) {
-        return page(patient, bound("from", from), bound("to", to), types, subrange);
+                                     @Argument List<EventType> types, ScrollSubrange subrange, DataFetchingEnvironment env) {
+        return page(GraphQlAccess.of(env), patient, bound("from", from), bound("to", to), types, subrange);
     }
 
     @SchemaMapping(typeName = "Patient")
-    public Window<EventView> encounters(PatientView patient, ScrollSubrange subrange) {
-        return page(patient, null, null, List.of(EventType.ENCOUNTER), subrange);
+    public Window<EventView> encounters(PatientView patient, ScrollSubrange subrange, DataFetchingEnvironment env) {
+        return page(GraphQlAccess.of(env), patient, null, null, List.of(EventType.ENCOUNTER), subrange);
     }
 
     @SchemaMapping(typeName = "Patient")
-    public List<EventView> conditions(PatientView patient) {
-        return all(patient, EventType.CONDITION);
+    public List<EventView> conditions(PatientView patient, DataFetchingEnvironment env) {
+        return all(GraphQlAccess.of(env), patient, EventType.CONDITION);
     }
 
     @SchemaMapping(typeName = "Patient")
-    public List<EventView> medications(PatientView patient) {
-        return all(patient, EventType.MEDICATION);
+    public List<EventView> medications(PatientView patient, DataFetchingEnvironment env) {
+        return all(GraphQlAccess.of(env), patient, EventType.MEDICATION);
     }
 
     /**
@@ -169,11 +172,11 @@ public class JourneyController {
     }
 
     @BatchMapping(typeName = "Event")
-    public Map<EventView, List<Map<String, Object>>> mentions(List<EventView> events) {
+    public Map<EventView, List<Map<String, Object>>> mentions(List<EventView> events, GraphQLContext context) {
         List<String> notes = events.stream().filter(e -> e.type() == EventType.NOTE).map(EventView::key).toList();
         Map<String, List<Map<String, Object>>> byNote = new LinkedHashMap<>();
         if (!notes.isEmpty()) {
-            for (Record r : reader.list("note-mentions", Map.of("keys", notes), r -> r)) {
+            for (Record r : reader.list(GraphQlAccess.of(context), "note-mentions", Map.of("keys", notes), r -> r)) {
                 Map<String, Object> m = new LinkedHashMap<>(r.get("mention").asMap());
                 m.put("concept", ConceptView.of(r.get("concept")));
                 byNote.computeIfAbsent(r.get("key").asString(), k -> new ArrayList<>()).add(m);
@@ -184,7 +187,7 @@ public class JourneyController {
         return out;
     }
 
-    private Window<EventView> page(PatientView patient, String from, String to, List<EventType> types, ScrollSubrange subrange) {
+    private Window<EventView> page(AccessContext access, PatientView patient, String from, String to, List<EventType> types, ScrollSubrange subrange) {
         int size = subrange.count().orElse(DEFAULT_PAGE);
         if (size < 1 || size > MAX_PAGE) {
             throw new GraphQlRequestException("BAD_ARGUMENT", "first must be between 1 and " + MAX_PAGE + ", not " + size);
@@ -201,7 +204,7 @@ public class JourneyController {
             params.put("afterTime", time);
             params.put("afterKey", key);
         });
-        List<EventView> events = reader.list("events", params, EventView::of);
+        List<EventView> events = reader.list(access, "events", params, EventView::of);
         boolean more = events.size() > size;
         List<EventView> shown = more ? events.subList(0, size) : events;
         return Window.from(shown, i -> ScrollPosition.forward(cursor(shown.get(i))), more);
@@ -214,10 +217,10 @@ public class JourneyController {
         return keys;
     }
 
-    private List<EventView> all(PatientView patient, EventType type) {
+    private List<EventView> all(AccessContext access, PatientView patient, EventType type) {
         Map<String, Object> params = source(type.labels(), MAX_LIST + 1);
         params.put("patient", patient.key());
-        List<EventView> events = reader.list("events", params, EventView::of);
+        List<EventView> events = reader.list(access, "events", params, EventView::of);
         // never a silently cut list: beyond the bound the client pages through journey(types:)
         if (events.size() > MAX_LIST) {
             throw new GraphQlRequestException("TOO_MANY_RESULTS", "more than " + MAX_LIST + " " + type
@@ -235,25 +238,29 @@ public class JourneyController {
         return params;
     }
 
-    private Map<EncounterEvents, Events> encounterEvents(Collection<EncounterEvents> wanted) {
+    private static AccessContext access(org.dataloader.BatchLoaderEnvironment env) {
+        return GraphQlAccess.of((GraphQLContext) env.getContext());
+    }
+
+    private Map<EncounterEvents, Events> encounterEvents(AccessContext access, Collection<EncounterEvents> wanted) {
         Map<EncounterEvents, Events> out = new LinkedHashMap<>();
         // one query per distinct set of kinds asked for (in practice one)
         Map<List<EventType>, List<EncounterEvents>> byTypes = wanted.stream().collect(Collectors.groupingBy(EncounterEvents::types));
         byTypes.forEach((types, group) -> {
             Map<String, Object> params = source(EventType.labels(types), Integer.MAX_VALUE);
             params.put("encounters", group.stream().map(EncounterEvents::encounter).distinct().toList());
-            Map<String, List<EventView>> perEncounter = reader.list("events", params, EventView::of).stream()
+            Map<String, List<EventView>> perEncounter = reader.list(access, "events", params, EventView::of).stream()
                     .collect(Collectors.groupingBy(EventView::askedFor));
             for (EncounterEvents e : group) out.put(e, new Events(perEncounter.getOrDefault(e.encounter(), List.of())));
         });
         return out;
     }
 
-    private Map<String, EventView> byKey(List<String> keys) {
+    private Map<String, EventView> byKey(AccessContext access, List<String> keys) {
         if (keys.isEmpty()) return Map.of();
         Map<String, Object> params = source(ALL_LABELS, keys.size());
         params.put("keys", keys);
-        return reader.list("events", params, EventView::of).stream()
+        return reader.list(access, "events", params, EventView::of).stream()
                 .collect(Collectors.toMap(EventView::key, e -> e, (a, b) -> a, LinkedHashMap::new));
     }
 

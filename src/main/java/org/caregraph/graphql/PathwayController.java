@@ -1,5 +1,7 @@
 package org.caregraph.graphql;
 
+import org.caregraph.security.AccessContext;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,9 @@ public class PathwayController {
     @QueryMapping
     public PathwayAnalysis.Pathways pathways(@Argument List<StartConcept> start, @Argument List<EventType> eventTypes,
                                              @Argument Integer steps, @Argument Integer windowDays,
-                                             @Argument Integer minSupport, @Argument Integer top) {
+                                             @Argument Integer minSupport, @Argument Integer top,
+                                             DataFetchingEnvironment env) {
+        AccessContext population = GraphQlAccess.analytics(env);
         // The numbers are nullable in the schema (they have defaults), so an explicit null is refused like a bad value.
         if (start == null || start.isEmpty()) throw badArgument("start needs at least one concept");
         if (steps == null || steps < 1 || steps > 10) throw badArgument("steps must be between 1 and 10");
@@ -43,7 +47,7 @@ public class PathwayController {
             else keys.add(c.system() + "|" + c.code());
         }
         // The index event may be of any type; the following events only of the asked ones (all when none are).
-        List<PathwayAnalysis.PatientPath> paths = reader.list("pathway-paths", Map.of(
+        List<PathwayAnalysis.PatientPath> paths = reader.list(population, "pathway-paths", Map.of(
                 "keys", keys, "codes", codes, "startPaths", EventType.codePaths(List.of()),
                 "labels", EventType.labels(eventTypes), "paths", EventType.codePaths(eventTypes),
                 "windowDays", windowDays, "steps", steps),

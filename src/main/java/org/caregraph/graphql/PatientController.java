@@ -1,5 +1,6 @@
 package org.caregraph.graphql;
 
+import graphql.schema.DataFetchingEnvironment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,8 +54,8 @@ public class PatientController {
     }
 
     @QueryMapping
-    public PatientView patient(@Argument String id) {
-        return reader.read("Patient/" + id).map(r -> PatientView.of(id, r.json())).orElse(null);
+    public PatientView patient(@Argument String id, DataFetchingEnvironment env) {
+        return reader.read(GraphQlAccess.of(env), "Patient/" + id).map(r -> PatientView.of(id, r.json())).orElse(null);
     }
 
     @SchemaMapping(typeName = "Patient")

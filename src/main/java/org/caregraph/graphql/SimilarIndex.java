@@ -76,7 +76,8 @@ final class SimilarIndex {
      * The {@code k} patients most similar to {@code id}: score = Σ idf(shared) / Σ idf(union), desc, ties by id; the
      * patient itself and scores of 0 left out.
      */
-    List<SimilarPatient> nearest(String id, int k) {
+    /** The {@code k} nearest patients to {@code id} among those {@code visible} admits (by Patient key). */
+    List<SimilarPatient> nearest(String id, int k, java.util.function.Predicate<String> visible) {
         int p = row.get(id);
         double[] shared = new double[ids.length];
         for (int c : profiles[p]) for (int q : postings[c]) shared[q] += idf[c];
@@ -84,7 +85,7 @@ final class SimilarIndex {
         }
         List<Scored> found = new ArrayList<>();
         for (int q = 0; q < ids.length; q++) {
-            if (q == p || shared[q] <= 0) continue;
+            if (q == p || shared[q] <= 0 || !visible.test(patients[q].key())) continue;
             // rounded so that equal scores reached by different summation orders tie (and then sort by id)
             double score = Math.round(shared[q] / (mass[p] + mass[q] - shared[q]) * 1e12) / 1e12;
             if (score > 0) found.add(new Scored(q, score));

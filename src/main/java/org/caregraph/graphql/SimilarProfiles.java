@@ -1,5 +1,6 @@
 package org.caregraph.graphql;
 
+import org.caregraph.security.AccessContext;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -59,7 +60,8 @@ class SimilarProfiles {
     }
 
     private SimilarIndex read(long generation, Set<EventType> kinds) {
-        return new SimilarIndex(generation, reader.list("similar-profiles",
+        // the index serves every caller: read as the server's own work, each answer is filtered for its caller
+        return new SimilarIndex(generation, reader.list(AccessContext.service("similarity"), "similar-profiles",
                 Map.of("labels", EventType.labels(kinds), "paths", EventType.codePaths(kinds)),
                 r -> new SimilarIndex.Profile(PatientView.of(r.get("id").asString(), r.get("json").asString()),
                         r.get("concepts").asList(c -> new ConceptView(c.get("key").asString(), c.get("system").asString(null),

@@ -1,5 +1,7 @@
 package org.caregraph.graphql;
 
+import org.caregraph.security.AccessContext;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
 import java.util.Set;
 import org.caregraph.graphql.PatientController.PatientView;
@@ -30,10 +32,14 @@ public class SimilarityController {
     }
 
     @QueryMapping
-    public List<SimilarPatient> similarPatients(@Argument String id, @Argument int k, @Argument List<EventType> by) {
+    public List<SimilarPatient> similarPatients(@Argument String id, @Argument int k, @Argument List<EventType> by,
+                                                DataFetchingEnvironment env) {
         if (k < 1 || k > 100) throw new GraphQlRequestException("BAD_ARGUMENT", "k must be between 1 and 100");
+        GraphQlAccess.analytics(env);
+        AccessContext access = GraphQlAccess.of(env);
+        if (!access.mayReadPatient("Patient/" + id)) throw new GraphQlRequestException("NOT_FOUND", "no patient with this id");
         SimilarIndex index = profiles.index(by == null ? Set.of() : Set.copyOf(by));
         if (!index.contains(id)) throw new GraphQlRequestException("NOT_FOUND", "no patient with this id");
-        return index.nearest(id, k);
+        return index.nearest(id, k, key -> access.mayReadPatient(key));
     }
 }

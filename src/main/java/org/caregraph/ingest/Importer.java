@@ -1,5 +1,6 @@
 package org.caregraph.ingest;
 
+import org.caregraph.security.AccessContext;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class Importer {
+    /** Imports are the server's own work, unconfined: who may start one is decided at the door (system/caregraph.import). */
+    private static final AccessContext SERVICE = AccessContext.service("import");
+
     private static final Logger log = LoggerFactory.getLogger(Importer.class);
     private static final int CHUNK = 256;
     private static final int MAX_BATCH_WEIGHT = 24 << 20;
@@ -99,7 +103,7 @@ public class Importer {
             }
             flush(batch, errors, c);
             reader.join();
-            if (!validateOnly) writer.linkJourneys();
+            if (!validateOnly) writer.linkJourneys(SERVICE);
             // notes are analyzed as they are mapped, before later resources (their own bundle's Conditions) are
             // written: once everything is in, the notes analyzed with an older lexicon are analyzed again
             if (!validateOnly && c.written > 0) notes.ifAvailable(NoteRerun::catchUp);
@@ -181,7 +185,7 @@ public class Importer {
 
     private void write(List<Mapped> batch, ErrorReport errors, Counters c) {
         try {
-            account(batch.size(), writer.write(batch.stream().map(Mapped::record).toList()), c);
+            account(batch.size(), writer.write(SERVICE, batch.stream().map(Mapped::record).toList()), c);
         } catch (ServiceUnavailableException e) {
             throw e; // the database is gone: splitting would only fail record by record
         } catch (RuntimeException e) {

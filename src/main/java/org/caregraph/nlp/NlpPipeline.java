@@ -1,5 +1,6 @@
 package org.caregraph.nlp;
 
+import org.caregraph.security.AccessContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class NlpPipeline implements NoteAnalyzer {
+    /** The lexicon is built from every concept in the graph, as the server's own work (concepts are not PHI). */
+    private static final AccessContext LEXICON = AccessContext.service("nlp lexicon");
+
     private static final Logger log = LoggerFactory.getLogger(NlpPipeline.class);
 
     private record State(ClinicalPipeline pipeline, long generation, List<Long> counts, long checkedAt) {
@@ -82,7 +86,7 @@ public class NlpPipeline implements NoteAnalyzer {
     /** Rebuilds the lexicon when the Concept counts differ from those {@code s} was built at; the caller holds the lock. */
     private ClinicalPipeline check(State s) {
         long generation = writer.generation(); // read before the counts: a write in between is seen next time
-        List<Long> counts = reader.list("nlp-lexicon-state", Map.of(), r -> List.of(r.get("concepts").asLong(),
+        List<Long> counts = reader.list(LEXICON, "nlp-lexicon-state", Map.of(), r -> List.of(r.get("concepts").asLong(),
                 r.get("displays").asLong(), r.get("synonyms").asLong())).getFirst();
         ClinicalPipeline pipeline = s != null && counts.equals(s.counts()) ? s.pipeline() : build();
         state = new State(pipeline, generation, counts, System.nanoTime());
@@ -96,7 +100,7 @@ public class NlpPipeline implements NoteAnalyzer {
     private ClinicalPipeline build() {
         long started = System.nanoTime();
         Lexicon.Builder builder = ClinicalPipeline.lexicon();
-        int concepts = reader.run(Cypher.query("nlp-lexicon"), Map.of(), buildTimeout, result -> {
+        int concepts = reader.stream(LEXICON, "nlp-lexicon", Map.of(), buildTimeout, result -> {
             int n = 0;
             while (result.hasNext()) {
                 var r = result.next();

@@ -1,5 +1,6 @@
 package org.caregraph.nlp;
 
+import org.caregraph.security.AccessContext;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -135,9 +136,12 @@ public class NoteEnricher implements RecordEnricher {
         return record.withAnalysis(record.json(), new ResourceRecord.Analysis(null, List.of(), List.of(), List.of(), reason));
     }
 
-    /** A stored Binary, read through the one read door. */
+    /**
+     * A stored Binary, read through the one read door as the server's own work: its text goes only into the analysis
+     * of the note that points at it (Binary has no Patient compartment to confine it by).
+     */
     private Optional<JsonNode> binary(String key) {
-        return reader.read(key).map(stored -> ResourceMapper.tree(stored.json()));
+        return reader.read(AccessContext.service("nlp"), key).map(stored -> ResourceMapper.tree(stored.json()));
     }
 
     /** The literal reference at {@code path}, as the mapper resolved it ({@code Type/id}), or null. */

@@ -1,5 +1,6 @@
 package org.caregraph.nlp;
 
+import org.caregraph.security.AccessContext;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -44,7 +45,7 @@ public class NoteRerun {
      */
     public void catchUp() {
         if (enricher.analyzer().isEmpty()) return;
-        Progress done = run(false, 500, p -> { });
+        Progress done = run(AccessContext.service("nlp"), false, 500, p -> { });
         log.info("NLP after import: {} notes analyzed again, {} with new findings, {} failed", done.read(), done.rewritten(), done.failed());
     }
 
@@ -55,32 +56,32 @@ public class NoteRerun {
      * the notes among {@code written} again when it is not the one they were analyzed with; a note is rewritten in
      * place only when its findings change. Nothing when NLP is off or no note was written.
      */
-    public void catchUp(List<ResourceRecord> written) {
+    public void catchUp(AccessContext access, List<ResourceRecord> written) {
         NoteAnalyzer analyzer = enricher.analyzer().orElse(null);
         if (analyzer == null || written.stream().noneMatch(r -> r.nlp() != null)) return;
         analyzer.refresh();
         String version = analyzer.version();
         List<ResourceRecord> again = written.stream().filter(r -> r.nlp() != null && !version.equals(r.nlp().version()))
                 .map(r -> mapper.map(ResourceMapper.tree(r.json()), null)).toList();
-        if (!writer.reanalyze(again).changed().isEmpty()) writer.pruneTextConcepts();
+        if (!writer.reanalyze(access, again).changed().isEmpty()) writer.pruneTextConcepts(AccessContext.service("nlp"));
     }
 
     /** @throws IllegalStateException when NLP is off (no analyzer, or caregraph.nlp.enabled=false) */
-    public Progress run(boolean all, int pageSize, Consumer<Progress> progress) {
+    public Progress run(AccessContext access, boolean all, int pageSize, Consumer<Progress> progress) {
         NoteAnalyzer analyzer = enricher.analyzer()
                 .orElseThrow(() -> new IllegalStateException("NLP is off: no analyzer, or caregraph.nlp.enabled=false"));
         analyzer.refresh();
         long[] done = new long[3]; // read, rewritten, failed
-        reader.forEachPage("nlp-notes", Map.of("all", all, "version", analyzer.version()), pageSize, page -> {
+        reader.forEachPage(access, "nlp-notes", Map.of("all", all, "version", analyzer.version()), pageSize, page -> {
             // analysis is the CPU work: spread over the cores; writing stays single
             List<ResourceRecord> records = page.parallelStream().map(note -> mapper.map(ResourceMapper.tree(note.getValue()), null)).toList();
             done[2] += records.stream().filter(r -> r.nlp() == null || r.nlp().error() != null).count();
-            done[1] += writer.reanalyze(records).changed().size();
+            done[1] += writer.reanalyze(access, records).changed().size();
             done[0] += page.size();
             progress.accept(new Progress(done[0], done[1], done[2]));
         });
         // notes rewritten in place here or by the import leave the text concepts of their old findings behind
-        writer.pruneTextConcepts();
+        writer.pruneTextConcepts(access);
         return new Progress(done[0], done[1], done[2]);
     }
 

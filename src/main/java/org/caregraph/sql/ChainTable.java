@@ -2,6 +2,7 @@ package org.caregraph.sql;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,9 +49,10 @@ record ChainTable() implements SqlTable {
      * Rows of the query's result ({@code patient, position, encounter, start, end}, ordered by patient and position),
      * grouped by patient id.
      */
-    static Map<String, List<Object[]>> rows(Iterable<Record> result) {
+    static Map<String, List<Object[]>> rows(Iterator<Record> result) {
         Map<String, List<Object[]>> byPatient = new LinkedHashMap<>();
-        for (Record r : result) {
+        while (result.hasNext()) {
+            Record r = result.next();
             Object[] row = {r.get("patient").asString(), r.get("position").asInt(), r.get("encounter").asString(), null, null,
                     time(r.get("start").asString(null)), time(r.get("end").asString(null))};
             byPatient.computeIfAbsent((String) row[0], p -> new ArrayList<>()).add(row);

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.caregraph.security.Access;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -106,14 +107,14 @@ class SqlController {
         }
         boolean header = !Boolean.FALSE.equals(body.get("header"));
         if (format == SqlQueries.Format.JSON) {
-            SqlQueries.Rows rows = queries.rows(query, parameters, limit, timeout);
+            SqlQueries.Rows rows = queries.rows(caller(), query, parameters, limit, timeout);
             return ResponseEntity.ok(new SqlResult(rows.columns(), rows.types(), rows.rows(), rows.truncated(), limit,
                     (System.nanoTime() - started) / 1_000_000));
         }
         // written whole before the response starts, so an error is still an error status, not a cut-off body
         Path file = spoolFile();
         try (OutputStream out = Files.newOutputStream(file)) {
-            queries.write(query, parameters, Map.of(), limit, timeout, format, header, out);
+            queries.write(caller(), query, parameters, Map.of(), limit, timeout, format, header, out);
         } catch (IOException e) {
             delete(file);
             throw new UncheckedIOException(e);
@@ -130,6 +131,10 @@ class SqlController {
             delete(file);
         }
         return null;
+    }
+
+    private static SqlQueries.Caller caller() {
+        return new SqlQueries.Caller(Access.current(), "POST /sql");
     }
 
     private Path spoolFile() {

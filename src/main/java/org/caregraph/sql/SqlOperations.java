@@ -29,9 +29,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.caregraph.fhir.FhirAccess;
 import org.caregraph.fhir.FhirOperations;
 import org.caregraph.fhir.export.ExportJobs;
 import org.caregraph.graph.GraphReader;
+import org.caregraph.security.Access;
+import org.caregraph.security.CareGraphScope;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Library;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -129,12 +132,14 @@ class SqlOperations implements FhirOperations {
     }
 
     private void runQuery(SqlQueryLibrary library, OperationInput in, ServletRequestDetails request) throws IOException {
+        requireSql();
         SqlQueries.Format format = format(in, request);
         long limit = Math.min(in.count("_limit").orElse(maxRows), maxRows);
         boolean header = in.bool("header").orElse(true);
         Map<String, String> tables = tables(library);
         Map<String, Object> parameters = library.bind(parameterValues(in));
-        respond(request, format, out -> sql(() -> queries.write(library.sql(), parameters, tables, limit, timeout, format, header, out)));
+        SqlQueries.Caller caller = new SqlQueries.Caller(Access.current(), request.getOperation());
+        respond(request, format, out -> sql(() -> queries.write(caller, library.sql(), parameters, tables, limit, timeout, format, header, out)));
     }
 
     // ---- $sql-run (the newer ballot's one operation: the subject says what runs)
@@ -190,6 +195,7 @@ class SqlOperations implements FhirOperations {
 
     @Operation(name = "$sqlquery-export", manualRequest = true, manualResponse = true)
     public void queryExport(ServletRequestDetails request) throws IOException {
+        requireSql();
         OperationInput in = input(request);
         SqlQueries.Format format = format(in, null);
         List<ExportJobs.Part> parts = new ArrayList<>();
@@ -200,8 +206,9 @@ class SqlOperations implements FhirOperations {
             Map<String, String> tables = tables(library);
             Map<String, Object> parameters = library.bind(parameterValues(q));
             String name = q.string("name").orElse(library.name());
+            SqlQueries.Caller caller = new SqlQueries.Caller(Access.current(), "$sqlquery-export");
             parts.add(part(parts, name, format, (file, cancelled) -> write(file, out -> sql(() ->
-                    queries.write(library.sql(), parameters, tables, maxRows, timeout, format, true, out)))));
+                    queries.write(caller, library.sql(), parameters, tables, maxRows, timeout, format, true, out)))));
         }
         kickOff(request, parts, null);
     }
@@ -225,7 +232,8 @@ class SqlOperations implements FhirOperations {
         }
         String base = ServletUriComponentsBuilder.fromContextPath(request.getServletRequest()).toUriString();
         ExportJobs.Job job = jobs.submit(new ExportJobs.Request(request.getCompleteUrl(), base, ExportJobs.Level.SQL,
-                parts.stream().map(ExportJobs.Part::name).toList(), null, since, Instant.now().toString()), parts);
+                parts.stream().map(ExportJobs.Part::name).toList(), null, since, Instant.now().toString(),
+                ExportJobs.owner(Access.current())), parts);
         HttpServletResponse response = request.getServletResponse();
         response.setStatus(202);
         response.setHeader("Content-Location", base + "/export/" + job.id);
@@ -238,6 +246,16 @@ class SqlOperations implements FhirOperations {
     }
 
     // ---- what the operations share
+
+    /**
+     * A SQLQuery reads the store's tables, which hold every patient: only the SQL capability may (a view run, by
+     * contrast, reads the graph as the caller and is confined like any read).
+     */
+    private static void requireSql() {
+        if (!Access.current().has(CareGraphScope.SQL)) {
+            throw FhirAccess.forbidden("a SQLQuery reads the whole store: it needs the scope " + CareGraphScope.SQL.scope);
+        }
+    }
 
     private static OperationInput input(ServletRequestDetails request) {
         return OperationInput.of(request.loadRequestContents(), request.getParameters());
@@ -269,7 +287,7 @@ class SqlOperations implements FhirOperations {
         }
         Matcher literal = LITERAL.matcher(reference);
         if (literal.matches() && literal.group(1).equals(type)) {
-            Optional<GraphReader.StoredResource> found = graph.read(type + "/" + literal.group(2));
+            Optional<GraphReader.StoredResource> found = graph.read(Access.current(), type + "/" + literal.group(2));
             if (found.isPresent()) return tree(found.get().json());
         }
         return canonical(type, reference).orElseThrow(() -> new ResourceNotFoundException(
@@ -299,7 +317,7 @@ class SqlOperations implements FhirOperations {
 
     /** A stored resource's current JSON; 404 when there is none. */
     private JsonNode stored(String key) {
-        String json = graph.read(key).orElseThrow(() -> new ResourceNotFoundException(new IdType(key))).json();
+        String json = graph.read(Access.current(), key).orElseThrow(() -> new ResourceNotFoundException(new IdType(key))).json();
         return tree(json);
     }
 
@@ -310,7 +328,7 @@ class SqlOperations implements FhirOperations {
 
     private Optional<JsonNode> canonical(String type, String url) {
         String plain = url.contains("|") ? url.substring(0, url.indexOf('|')) : url;
-        List<String> found = graph.list("sql/canonical", Map.of("type", type, "url", plain), r -> r.get("json").asString());
+        List<String> found = graph.list(Access.current(), "sql/canonical", Map.of("type", type, "url", plain), r -> r.get("json").asString());
         if (found.size() > 1) throw new InvalidRequestException("more than one " + type + " has the canonical URL " + plain);
         return found.stream().findFirst().map(SqlOperations::tree);
     }
@@ -368,11 +386,11 @@ class SqlOperations implements FhirOperations {
         for (String p : in.strings("patient")) patients.add(p.startsWith("Patient/") ? p : "Patient/" + p);
         for (String g : in.strings("group")) {
             String key = g.startsWith("Group/") ? g : "Group/" + g;
-            patients.addAll(graph.list("group-members", Map.of("key", key), r -> r.get("members").asList(org.neo4j.driver.Value::asString))
+            patients.addAll(graph.list(Access.current(), "group-members", Map.of("key", key), r -> r.get("members").asList(org.neo4j.driver.Value::asString))
                     .stream().findFirst().orElseThrow(() -> new ResourceNotFoundException(new IdType(key))));
         }
         boolean filtered = in.has("patient") || in.has("group");
-        return new ViewRuns.Source(filtered ? List.copyOf(patients) : null, in.instant("_since").orElse(null),
+        return new ViewRuns.Source(Access.current(), filtered ? List.copyOf(patients) : null, in.instant("_since").orElse(null),
                 resources.isEmpty() ? null : resources);
     }
 

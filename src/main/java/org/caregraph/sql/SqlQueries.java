@@ -15,6 +15,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Struct;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +28,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.caregraph.security.AccessContext;
+import org.caregraph.security.CareGraphScope;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -71,24 +75,33 @@ public class SqlQueries implements DisposableBean {
     }
 
     private final SqlStore store;
+    private final ApplicationEventPublisher events;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("sql-timeout").daemon().factory());
 
-    public SqlQueries(SqlStore store) {
+    public SqlQueries(SqlStore store, ApplicationEventPublisher events) {
         this.store = store;
+        this.events = events;
+    }
+
+    /**
+     * Who asks, and through what: the store's tables are whole-population data, read only with the SQL capability
+     * ({@code system/caregraph.sql}); every statement is audited ({@link SqlQueried}) with its caller.
+     */
+    public record Caller(AccessContext access, String via) {
     }
 
     /** At most {@code limit} rows of {@code sql} (one more is read to tell whether there were more). */
-    public Rows rows(String sql, Map<String, ?> parameters, int limit, Duration timeout) {
-        return rows(sql, parameters, Map.of(), limit, timeout);
+    public Rows rows(Caller caller, String sql, Map<String, ?> parameters, int limit, Duration timeout) {
+        return rows(caller, sql, parameters, Map.of(), limit, timeout);
     }
 
     /**
      * The same for a SQLQuery: {@code tables} maps the names its SQL uses (its depends-on labels) to the store's
      * tables, and it may read those only.
      */
-    public Rows rows(String sql, Map<String, ?> parameters, Map<String, String> tables, int limit, Duration timeout) {
-        return run(sql, parameters, tables, timeout, rs -> {
+    public Rows rows(Caller caller, String sql, Map<String, ?> parameters, Map<String, String> tables, int limit, Duration timeout) {
+        return audited(caller, sql, parameters, r -> r.rows().size(), () -> run(sql, parameters, tables, timeout, rs -> {
             ResultSetMetaData md = rs.getMetaData();
             List<List<Object>> rows = new ArrayList<>();
             boolean truncated = false;
@@ -102,7 +115,7 @@ public class SqlQueries implements DisposableBean {
                 rows.add(row);
             }
             return new Rows(columns(md), types(md), rows, truncated);
-        });
+        }));
     }
 
     /**
@@ -111,10 +124,35 @@ public class SqlQueries implements DisposableBean {
      *
      * @return the number of rows written
      */
-    public long write(String sql, Map<String, ?> parameters, Map<String, String> tables, long limit, Duration timeout,
-                      Format format, boolean header, OutputStream out) {
-        if (format == Format.PARQUET) return parquet(sql, parameters, tables, limit, timeout, out);
-        return run(sql, parameters, tables, timeout, rs -> RowWriters.write(RowWriters.of(rs), limit, format, header, out));
+    public long write(Caller caller, String sql, Map<String, ?> parameters, Map<String, String> tables, long limit,
+                      Duration timeout, Format format, boolean header, OutputStream out) {
+        return audited(caller, sql, parameters, n -> n, () -> format == Format.PARQUET
+                ? parquet(sql, parameters, tables, limit, timeout, out)
+                : run(sql, parameters, tables, timeout, rs -> RowWriters.write(RowWriters.of(rs), limit, format, header, out)));
+    }
+
+    /** Runs {@code work} for {@code caller} if it holds the SQL capability, and publishes the audit event either way. */
+    private <T> T audited(Caller caller, String sql, Map<String, ?> parameters, java.util.function.ToLongFunction<T> rows,
+                          java.util.function.Supplier<T> work) {
+        String outcome = "ok";
+        long count = 0;
+        try {
+            if (!caller.access().has(CareGraphScope.SQL)) {
+                throw SqlException.rejected("SQL over the store needs the scope " + CareGraphScope.SQL.scope);
+            }
+            T result = work.get();
+            count = rows.applyAsLong(result);
+            return result;
+        } catch (SqlException e) {
+            outcome = e.code();
+            throw e;
+        } catch (RuntimeException e) {
+            outcome = e.getClass().getSimpleName();
+            throw e;
+        } finally {
+            events.publishEvent(new SqlQueried(Instant.now(), caller.access(), caller.via(), sql,
+                    java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters)), outcome, count));
+        }
     }
 
     interface Reader<T> {

@@ -34,9 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.caregraph.graph.Cypher;
 import org.caregraph.graph.GraphChanged;
 import org.caregraph.graph.GraphReader;
+import org.caregraph.security.AccessContext;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.hl7.fhir.r4.model.Resource;
@@ -74,6 +74,8 @@ public class SqlStore implements DisposableBean {
     /** Resources read from the graph, parsed and turned into rows per task: large enough to keep the parsers busy. */
     private static final int CHUNK = 256;
     private static final String KEY_COLUMN = "_resource";
+    /** The store reads the whole graph: its tables are only for callers with the SQL capability (/sql, $sqlquery-run). */
+    private static final AccessContext SERVICE = AccessContext.service("sql-store");
 
     /** What the store is doing, for /sql and the CLI: a table that is not ready yet answers 503. */
     public enum State { STARTING, READY, FAILED, CLOSED }
@@ -323,7 +325,7 @@ public class SqlStore implements DisposableBean {
     private void load(boolean all, Set<String> named) throws SQLException, InterruptedException {
         Map<String, SqlTable> wanted = new LinkedHashMap<>();
         for (ViewTable t : builtIns.views()) wanted.put(t.name(), t);
-        for (Record r : graph.list("sql/view-definitions", Map.of(), r -> r)) {
+        for (Record r : graph.list(SERVICE, "sql/view-definitions", Map.of(), r -> r)) {
             String key = r.get("key").asString();
             try {
                 JsonNode json = JSON.readTree(r.get("json").asString());
@@ -455,7 +457,7 @@ public class SqlStore implements DisposableBean {
         }
         long[] counts = new long[2];
         try {
-            graph.run(Cypher.query("sql/type"), Map.of("type", type), buildTimeout, result -> {
+            graph.stream(SERVICE, "sql/type", Map.of("type", type), buildTimeout, result -> {
                 // the driver retries a read that failed transiently: the rows appended so far would be there twice
                 if (counts[0] > 0) throw new IllegalStateException("the read of " + type + " was interrupted; built again later");
                 Deque<Future<List<Rows>>> inFlight = new ArrayDeque<>();
@@ -588,7 +590,7 @@ public class SqlStore implements DisposableBean {
     private Map<String, List<Object[]>> chainRows(List<String> patients) {
         Map<String, Object> params = new HashMap<>();
         params.put("patients", patients);
-        return graph.run(Cypher.query("sql/encounter-chain"), params, buildTimeout, result -> ChainTable.rows(result.list()));
+        return graph.stream(SERVICE, "sql/encounter-chain", params, buildTimeout, ChainTable::rows);
     }
 
     private static long appendChains(DuckDBAppender a, Map<String, List<Object[]>> rows) throws SQLException {
@@ -624,7 +626,8 @@ public class SqlStore implements DisposableBean {
                 List<String> batch = e.getValue().subList(from, Math.min(e.getValue().size(), from + 1000));
                 Map<String, String> json = new HashMap<>();
                 for (String k : batch) json.put(k, null);
-                graph.list("sql/resources", Map.of("keys", batch), r -> r).forEach(r -> json.put(r.get("key").asString(), r.get("json").asString()));
+                graph.list(SERVICE, "sql/resources", Map.of("keys", batch), r -> r)
+                        .forEach(r -> json.put(r.get("key").asString(), r.get("json").asString()));
                 List<String[]> records = json.entrySet().stream().map(x -> new String[] {x.getKey(), x.getValue()}).toList();
                 for (Rows r : rows(records, views)) {
                     for (int v = 0; v < views.size(); v++) {

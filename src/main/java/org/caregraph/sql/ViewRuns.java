@@ -24,30 +24,32 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.caregraph.fhir.PatientCompartment;
-import org.caregraph.graph.Cypher;
 import org.caregraph.graph.GraphReader;
+import org.caregraph.graph.PatientCompartment;
+import org.caregraph.security.AccessContext;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.hl7.fhir.r4.model.Resource;
 import org.neo4j.driver.Record;
-import org.neo4j.driver.Result;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
  * A ViewDefinition run over the server's data (or over resources the client sends), for {@code $viewdefinition-run}
  * and {@code $viewdefinition-export}: the view's resource type streamed from the graph — every current resource, or
- * the compartments of the patients asked for, updated since {@code _since} — through the Bulk export's own queries
- * (export-type.cypher, export-group.cypher), each resource's rows computed by {@link ViewDefinition} as they come,
+ * the compartments of the patients asked for, updated since {@code _since}, of what the caller may see
+ * (cypher/sql/run-type.cypher, run-patients.cypher) — each resource's rows computed by {@link ViewDefinition} as they come,
  * written as JSON, NDJSON or CSV with the view's values as the runner gives them, or as Parquet with the columns'
  * SQL types (DuckDB's writer, over a temporary table of the rows).
  */
 @Component
 class ViewRuns {
-    /** What to run a view over: patients' compartments (keys; null: everyone), a lower bound on lastUpdated, or the
-     *  client's own resources instead of the server's (null: the server's). */
-    record Source(List<String> patients, String since, List<JsonNode> resources) {
+    /**
+     * What to run a view over, for whom: the caller's access (what it may see confines the rows), patients'
+     * compartments (keys; null: everyone), a lower bound on lastUpdated, or the client's own resources instead of the
+     * server's (null: the server's).
+     */
+    record Source(AccessContext access, List<String> patients, String since, List<JsonNode> resources) {
     }
 
     private final FhirContext fhir;
@@ -137,11 +139,11 @@ class ViewRuns {
         params.put("until", Instant.now().toString());
         params.put("paths", compartment.paths());
         params.put("patients", source.patients());
-        String query = source.patients() == null ? "export-type" : "export-group";
-        return graph.run(Cypher.query(query), params, timeout, result -> consumer.accept(new Rows(view, parser, json(result))));
+        String query = source.patients() == null ? "sql/run-type" : "sql/run-patients";
+        return graph.stream(source.access(), query, params, timeout, result -> consumer.accept(new Rows(view, parser, json(result))));
     }
 
-    private static Iterator<String> json(Result result) {
+    private static Iterator<String> json(Iterator<Record> result) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {

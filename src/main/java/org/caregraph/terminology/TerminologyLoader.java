@@ -1,5 +1,6 @@
 package org.caregraph.terminology;
 
+import org.caregraph.security.AccessContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class TerminologyLoader {
+    /** Terminology loads are the server's own work (the CLI), unconfined. */
+    private static final AccessContext SERVICE = AccessContext.service("terminology");
+
     static final int CONCEPT_BATCH = 5_000;
     static final int EDGE_BATCH = 10_000;
     /** Default slice of a file whose concepts are grouped in memory at once (SNOMED descriptions, RXNCONSO). */
@@ -98,7 +102,7 @@ public class TerminologyLoader {
 
         private void flushConcepts() {
             if (concepts.isEmpty()) return;
-            add(writer.writeConcepts(new ArrayList<>(concepts.values()), List.of()));
+            add(writer.writeConcepts(SERVICE, new ArrayList<>(concepts.values()), List.of()));
             concepts.clear();
         }
 
@@ -106,7 +110,7 @@ public class TerminologyLoader {
             if (edges.isEmpty()) return;
             List<Map<String, Object>> params = new ArrayList<>(edges.size());
             for (Edge e : edges) params.add(Map.of("child", e.child(), "parent", e.parent()));
-            add(writer.writeConcepts(List.of(), params));
+            add(writer.writeConcepts(SERVICE, List.of(), params));
             edges.clear();
         }
 

@@ -238,7 +238,7 @@ class CypherEndpointTest extends GraphTest {
 
     private Reply send(String body, String contentType) {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/cypher"))
+            HttpResponse<String> response = HTTP.send(authorized(URI.create("http://127.0.0.1:" + httpPort + "/cypher"))
                     .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return new Reply(response.statusCode(), JSON.readTree(response.body()));

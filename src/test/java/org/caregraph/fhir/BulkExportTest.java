@@ -34,7 +34,7 @@ class BulkExportTest extends GraphTest {
     @BeforeEach
     void setUp() {
         requireFixture();
-        http = new FhirHttp(httpPort);
+        http = new FhirHttp(httpPort, systemToken());
         if (!imported) {
             clearGraph();
             importPaths(SYNTHEA);
@@ -101,7 +101,7 @@ class BulkExportTest extends GraphTest {
     void systemExportIsEveryResourceAsStored() throws Exception {
         String status = kickOff("$export?_outputFormat=" + URLEncoder.encode("application/fhir+ndjson", StandardCharsets.UTF_8));
         JsonNode manifest = await(status);
-        assertThat(manifest.get("requiresAccessToken").asBoolean()).isFalse();
+        assertThat(manifest.get("requiresAccessToken").asBoolean()).isTrue();
         assertThat(manifest.get("request").asText()).endsWith("/fhir/$export?_outputFormat=application%2Ffhir%2Bndjson");
         assertThat(manifest.get("transactionTime").asText()).isNotEmpty();
         assertThat(manifest.get("error")).isEmpty();

@@ -25,7 +25,7 @@ class EverythingTest extends GraphTest {
 
     @BeforeEach
     void setUp() {
-        http = new FhirHttp(httpPort);
+        http = new FhirHttp(httpPort, systemToken());
         put("Patient", "a", "");
         put("Patient", "b", "");
         put("Practitioner", "doc", "");

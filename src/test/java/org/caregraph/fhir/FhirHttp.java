@@ -14,9 +14,12 @@ final class FhirHttp {
     static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient client = HttpClient.newHttpClient();
     private final String root;
+    private final String token;
 
-    FhirHttp(int port) {
+    /** With {@code token} as the bearer of every request (null: none). */
+    FhirHttp(int port, String token) {
         this.root = "http://127.0.0.1:" + port;
+        this.token = token;
     }
 
     /** {@code target}: a path under the server root ("/fhir/Patient/x") or an absolute URL; headers as name, value pairs. */
@@ -25,6 +28,7 @@ final class FhirHttp {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", "application/fhir+json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/fhir+json");
+        if (token != null) b.header("Authorization", "Bearer " + token);
         for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         try {
             return client.send(b.build(), HttpResponse.BodyHandlers.ofString());

@@ -16,7 +16,7 @@ abstract class FhirHttpTest extends GraphTest {
 
     /** {@code headers}: name, value, name, value...; a body is FHIR JSON unless a Content-Type header says otherwise. */
     HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
+        HttpRequest.Builder b = authorized(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
                 .header("Accept", "application/fhir+json");
         boolean typed = false;
         for (int i = 0; i < headers.length; i += 2) {

@@ -23,7 +23,7 @@ class FhirRestTest extends GraphTest {
 
     /** {@code headers}: name, value, name, value... */
     private HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
+        HttpRequest.Builder b = authorized(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
                 .header("Accept", "application/fhir+json");
         if (body != null) b.header("Content-Type", "application/fhir+json");
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
@@ -150,7 +150,7 @@ class FhirRestTest extends GraphTest {
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").build(),
+        return http.send(authorized(URI.create(url)).header("Accept", "application/fhir+json").build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

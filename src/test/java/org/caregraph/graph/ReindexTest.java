@@ -20,7 +20,7 @@ class ReindexTest extends GraphTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private int search(String query) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + query
+        HttpResponse<String> r = http.send(authorized(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + query
                 + "&_summary=count")).header("Accept", "application/fhir+json").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("total").asInt();

@@ -278,7 +278,7 @@ class CohortGraphQlTest extends GraphQlTest {
         JsonNode saved = data("mutation($c: CohortCriteria!) { saveCohort(criteria: $c, name: \"Hypertension\") { id count } }",
                 "c", json(criteria)).get("saveCohort");
         assertThat(saved.get("count").asInt()).isEqualTo(3);
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> r = HttpClient.newHttpClient().send(authorized(
                 URI.create("http://127.0.0.1:" + httpPort + "/fhir/Group/" + saved.get("id").asText()))
                 .header("Accept", "application/fhir+json").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);

@@ -24,7 +24,7 @@ class DeletedResourceGraphQlTest extends GraphQlTest {
         assertThat(data(cohort).at("/cohort/count").asInt()).isEqualTo(3);
         assertThat(data(similar).at("/similarPatients/0/patient/id").asText()).isEqualTo("b");
 
-        HttpResponse<String> deleted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> deleted = HttpClient.newHttpClient().send(authorized(
                 URI.create("http://127.0.0.1:" + httpPort + "/fhir/Patient/b")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(deleted.statusCode()).isEqualTo(200);
 

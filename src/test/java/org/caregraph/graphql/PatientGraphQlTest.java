@@ -43,7 +43,7 @@ class PatientGraphQlTest extends GraphQlTest {
     @Test
     void graphiqlIsServed() throws Exception {
         HttpResponse<String> r = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/graphiql")).build(),
+                authorized(URI.create("http://127.0.0.1:" + httpPort + "/graphiql")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).containsIgnoringCase("graphiql");

@@ -1,5 +1,6 @@
 package org.caregraph.nlp;
 
+import org.caregraph.security.AccessContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,6 +18,8 @@ import org.springframework.test.context.TestPropertySource;
 /** {@code caregraph.nlp.enabled=false}: an analyzer is there, but notes are stored without analysis. */
 @TestPropertySource(properties = "caregraph.nlp.enabled=false")
 class NlpDisabledTest extends GraphTest {
+    private static final AccessContext SERVICE = AccessContext.service("test");
+
     @Autowired NoteRerun rerun;
     @TempDir Path dir;
 
@@ -42,7 +45,7 @@ class NlpDisabledTest extends GraphTest {
         JsonNode stored = NoteNlpTest.JSON.readTree(single("MATCH (d:DocumentReference {id: 'd1'}) RETURN d.json AS j").get("j").toString());
         assertThat(stored.get("extension")).hasSize(1);
         assertThat(stored.at("/extension/0/url").asText()).isEqualTo("http://example.org/other");
-        assertThat(org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> rerun.run(true, 10, p -> { })))
+        assertThat(org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> rerun.run(SERVICE, true, 10, p -> { })))
                 .hasMessageContaining("NLP is off");
     }
 }

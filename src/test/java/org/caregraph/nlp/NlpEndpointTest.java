@@ -26,7 +26,7 @@ class NlpEndpointTest extends GraphTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private HttpResponse<String> post(String contentType, byte[] body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/nlp"))
+        HttpRequest.Builder b = authorized(URI.create("http://127.0.0.1:" + httpPort + "/nlp"))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) b.header("Content-Type", contentType);
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -111,7 +111,7 @@ class NlpEndpointTest extends GraphTest {
                  "request":{"method":"PUT","url":"DocumentReference/nlp-d-%1$s"}},
                 """.formatted(suffix, java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         String bundle = Files.readString(bundle(suffix).resolve("bundle.json")).replace("\"entry\":[", "\"entry\":[" + note);
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir"))
+        HttpResponse<String> r = http.send(authorized(URI.create("http://127.0.0.1:" + httpPort + "/fhir"))
                 .header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(bundle)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -140,7 +140,7 @@ class NlpEndpointTest extends GraphTest {
     }
 
     private void put(String path, String body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
+        HttpResponse<String> r = http.send(authorized(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
                 .header("Content-Type", "application/fhir+json").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isIn(200, 201);

@@ -1,5 +1,6 @@
 package org.caregraph.nlp;
 
+import org.caregraph.security.AccessContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,6 +34,8 @@ import org.springframework.context.annotation.Primary;
  */
 @Import(NoteNlpTest.TestConfig.class)
 class NoteNlpTest extends GraphTest {
+    private static final AccessContext SERVICE = AccessContext.service("test");
+
     static final ObjectMapper JSON = new ObjectMapper();
     static final String D1_TEXT = "Assessment: hypertension. No chest pain. Started lisinopril. A1c 7.2 %. Family history of cough.";
 
@@ -116,7 +119,7 @@ class NoteNlpTest extends GraphTest {
     }
 
     HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
+        HttpRequest.Builder b = authorized(URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path))
                 .header("Accept", "application/fhir+json");
         if (body != null) b.header("Content-Type", "application/fhir+json");
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -325,17 +328,17 @@ class NoteNlpTest extends GraphTest {
         String medicationKey = derivedKey("DocumentReference/d1", "MedicationStatement");
 
         // same version: only the two failed notes are tried again, and still fail
-        assertThat(rerun.run(false, 2, p -> { })).isEqualTo(new NoteRerun.Progress(2, 0, 2));
+        assertThat(rerun.run(SERVICE, false, 2, p -> { })).isEqualTo(new NoteRerun.Progress(2, 0, 2));
 
         // a new analyzer version that finds the same: the note is not rewritten, only marked as analyzed by it
         analyzer.version("kw-2");
         List<NoteRerun.Progress> pages = new ArrayList<>();
-        assertThat(rerun.run(false, 2, pages::add)).isEqualTo(new NoteRerun.Progress(3, 0, 2));
+        assertThat(rerun.run(SERVICE, false, 2, pages::add)).isEqualTo(new NoteRerun.Progress(3, 0, 2));
         assertThat(pages).hasSize(2);
         JsonNode d1 = get("DocumentReference/d1");
         assertThat(d1.at("/meta/versionId").asText()).isEqualTo("1");
         assertThat(single("MATCH (d:DocumentReference {id: 'd1'}) RETURN d.nlpVersion AS v").get("v")).isEqualTo("kw-2");
-        assertThat(rerun.run(false, 2, p -> { })).as("d1 is up to date now").isEqualTo(new NoteRerun.Progress(2, 0, 2));
+        assertThat(rerun.run(SERVICE, false, 2, p -> { })).as("d1 is up to date now").isEqualTo(new NoteRerun.Progress(2, 0, 2));
         assertThat(mentions("DocumentReference/d1")).hasSize(5);
         // the derived resources are the same resources, unchanged
         assertThat(get(medicationKey).at("/meta/versionId").asText()).isEqualTo("1");
@@ -343,8 +346,8 @@ class NoteNlpTest extends GraphTest {
         // the missing Binary arrives: the import ends by analyzing the notes still waiting, so its note has mentions
         importAll("binary", List.of(binary("nlp-b2", "hypertension")));
         assertThat(mentions("DocumentReference/d6")).hasSize(1);
-        assertThat(rerun.run(false, 10, p -> { })).as("only the failing note is left").isEqualTo(new NoteRerun.Progress(1, 0, 1));
+        assertThat(rerun.run(SERVICE, false, 10, p -> { })).as("only the failing note is left").isEqualTo(new NoteRerun.Progress(1, 0, 1));
         // --all reads every note; nothing changed, nothing is rewritten
-        assertThat(rerun.run(true, 10, p -> { })).isEqualTo(new NoteRerun.Progress(3, 0, 1));
+        assertThat(rerun.run(SERVICE, true, 10, p -> { })).isEqualTo(new NoteRerun.Progress(3, 0, 1));
     }
 }

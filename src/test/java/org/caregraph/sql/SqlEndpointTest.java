@@ -212,6 +212,20 @@ class SqlEndpointTest extends GraphTest {
     }
 
     @Test
+    void onlyTheSqlCapabilityQueriesTheStore() throws Exception {
+        String body = JSON.writeValueAsString(Map.of("query", "SELECT count(*) FROM patients"));
+        HttpRequest anonymous = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/sql"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        assertThat(HTTP.send(anonymous, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        // every FHIR scope at system level is not the SQL capability: the store holds every patient
+        String fhirOnly = token("fhir-app", null, null, List.of("system/*.cruds"));
+        HttpRequest refused = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/sql"))
+                .header("Authorization", "Bearer " + fhirOnly).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        assertThat(HTTP.send(refused, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void badRequestsAreNamed() {
         assertThat(sql(Map.of("query", "SELEC 1")).code()).isEqualTo("SQL_SYNTAX");
         assertThat(sql(Map.of("query", "SELECT no_such_column FROM patients")).code()).isEqualTo("SQL_ERROR");
@@ -226,7 +240,7 @@ class SqlEndpointTest extends GraphTest {
 
     Reply sql(Map<String, Object> body, String accept) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/sql"))
+            HttpRequest request = authorized(URI.create("http://127.0.0.1:" + httpPort + "/sql"))
                     .header("Content-Type", "application/json").header("Accept", accept)
                     .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
             HttpResponse<byte[]> response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.caregraph.GraphTest;
+import org.caregraph.security.AccessContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,6 +30,7 @@ class SqlFreshnessTest extends GraphTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** The target is 1 s at the 95th percentile (bench-sql measures it); a loaded test machine gets slack. */
     private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(10);
+    private static final SqlQueries.Caller CALLER = new SqlQueries.Caller(AccessContext.service("test"), "test");
 
     @Autowired SqlStore store;
     @Autowired SqlQueries queries;
@@ -109,7 +111,7 @@ class SqlFreshnessTest extends GraphTest {
     }
 
     private long count() {
-        return ((Number) queries.rows("SELECT count(*) FROM patients WHERE gender = 'other'", Map.of(), 1,
+        return ((Number) queries.rows(CALLER, "SELECT count(*) FROM patients WHERE gender = 'other'", Map.of(), 1,
                 Duration.ofSeconds(30)).rows().getFirst().getFirst()).longValue();
     }
 
@@ -117,7 +119,7 @@ class SqlFreshnessTest extends GraphTest {
     private Duration until(String sql, String id, Predicate<List<List<Object>>> done) throws InterruptedException {
         long started = System.nanoTime();
         while (true) {
-            List<List<Object>> rows = queries.rows(sql, Map.of("id", id), 100, Duration.ofSeconds(30)).rows();
+            List<List<Object>> rows = queries.rows(CALLER, sql, Map.of("id", id), 100, Duration.ofSeconds(30)).rows();
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             if (done.test(rows)) return took;
             assertThat(took).as(sql + " for " + id + ": " + rows).isLessThan(VISIBLE_WITHIN);
@@ -126,19 +128,19 @@ class SqlFreshnessTest extends GraphTest {
     }
 
     private int put(String path, String body) throws Exception {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/fhir+json")
+        return send(authorized(uri(path)).header("Content-Type", "application/fhir+json")
                 .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
     private int delete(String path) throws Exception {
-        return send(HttpRequest.newBuilder(uri(path)).DELETE().build());
+        return send(authorized(uri(path)).DELETE().build());
     }
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + httpPort + "/fhir/" + path);
     }
 
-    private static int send(HttpRequest request) throws Exception {
+    private int send(HttpRequest request) throws Exception {
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 }

@@ -274,6 +274,31 @@ class SqlOperationsTest extends GraphTest {
         assertThat(call("POST", "/fhir/$viewdefinition-export", parameters(p -> { }), FHIR_JSON).status()).isEqualTo(400);
     }
 
+    @Test
+    void aViewRunIsConfinedToWhatTheCallerMaySeeAndSqlQueriesNeedTheSqlCapability() throws Exception {
+        String view = "/fhir/$viewdefinition-run?_format=json";
+        String body = parameters(p -> p.addObject().put("name", "viewReference").putObject("valueReference")
+                .put("reference", "https://caregraph.org/fhir/ViewDefinition/observations"));
+        JsonNode all = call("POST", view, body, "*/*").json();
+        String patient = all.get(0).path("patient_id").asText();
+        long own = 0;
+        for (JsonNode row : all) if (patient.equals(row.path("patient_id").asText())) own++;
+        // a patient app sees its patient's observations only, through the same run
+        String patientToken = token("patient-app", null, "Patient/" + patient,
+                List.of("patient/Observation.rs", "patient/ViewDefinition.rs"));
+        Reply confined = callAs(patientToken, "POST", view, body, "*/*");
+        assertThat(confined.status()).as(confined.text()).isEqualTo(200);
+        assertThat(confined.json()).hasSize((int) own);
+        for (JsonNode row : confined.json()) assertThat(row.path("patient_id").asText()).isEqualTo(patient);
+        // a SQLQuery reads the store's tables, which hold everyone: not for that app
+        Reply query = callAs(patientToken, "POST", "/fhir/$sqlquery-run", parameters(p -> {
+            p.addObject().put("name", "queryResource").set("resource", library("SELECT count(*) FROM p WHERE gender = :gender"));
+            ObjectNode values = p.addObject().put("name", "parameters").putObject("resource").put("resourceType", "Parameters");
+            values.putArray("parameter").addObject().put("name", "gender").put("valueCode", "female");
+        }), "*/*");
+        assertThat(query.status()).as(query.text()).isEqualTo(403);
+    }
+
     // ---- helpers
 
     private JsonNode poll(String status) throws InterruptedException {
@@ -380,8 +405,12 @@ class SqlOperationsTest extends GraphTest {
     }
 
     private Reply call(String method, String target, String body, String accept, String... headers) {
+        return callAs(systemToken(), method, target, body, accept, headers);
+    }
+
+    private Reply callAs(String token, String method, String target, String body, String accept, String... headers) {
         URI uri = URI.create(target.startsWith("http") ? target : "http://127.0.0.1:" + httpPort + target);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", accept)
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", accept).header("Authorization", "Bearer " + token)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", FHIR_JSON);
         for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);

@@ -1,5 +1,6 @@
 package org.caregraph.fhir.export;
 
+import org.caregraph.security.Access;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -44,7 +45,7 @@ class ExportController {
 
     @GetMapping("/{id}")
     ResponseEntity<String> status(@PathVariable String id) {
-        Optional<ExportJobs.Job> found = jobs.get(id);
+        Optional<ExportJobs.Job> found = jobs.get(Access.current(), id);
         if (found.isEmpty()) return notFound(id);
         ExportJobs.Job job = found.get();
         return switch (job.status) {
@@ -57,13 +58,13 @@ class ExportController {
 
     @DeleteMapping("/{id}")
     ResponseEntity<String> cancel(@PathVariable String id) {
-        if (!jobs.cancel(id)) return notFound(id);
+        if (!jobs.cancel(Access.current(), id)) return notFound(id);
         return outcome(202, OperationOutcome.IssueType.INFORMATIONAL, "export job " + id + " cancelled, its files deleted");
     }
 
     @GetMapping("/{id}/{file}")
     ResponseEntity<?> file(@PathVariable String id, @PathVariable String file) {
-        return jobs.get(id).flatMap(job -> jobs.file(job, file))
+        return jobs.get(Access.current(), id).flatMap(job -> jobs.file(job, file))
                 .<ResponseEntity<?>>map(path -> ResponseEntity.ok().contentType(mediaType(file)).body(new FileSystemResource(path)))
                 .orElseGet(() -> outcome(404, OperationOutcome.IssueType.NOTFOUND, "no file " + file + " in export job " + id));
     }
@@ -86,7 +87,8 @@ class ExportController {
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("transactionTime", request.transactionTime());
         manifest.put("request", request.url());
-        manifest.put("requiresAccessToken", false);
+        // the files are served only to the kick-off's client, with its token
+        manifest.put("requiresAccessToken", true);
         ArrayNode output = manifest.putArray("output");
         for (ExportJobs.Output o : job.outputs) {
             output.addObject().put("type", o.type()).put("url", files + o.file()).put("count", o.count());

@@ -1,5 +1,7 @@
 package org.caregraph.fhir.export;
 
+import java.util.Iterator;
+import org.caregraph.security.AccessContext;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -31,12 +33,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.caregraph.fhir.PatientCompartment;
-import org.caregraph.graph.Cypher;
+import org.caregraph.graph.PatientCompartment;
 import org.caregraph.graph.GraphReader;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.neo4j.driver.Record;
-import org.neo4j.driver.Result;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -70,7 +70,21 @@ public class ExportJobs implements DisposableBean {
      * at kick-off; resources changed after it are left out).
      */
     public record Request(String url, String base, Level level, List<String> types, List<String> patients, String since,
-                          String transactionTime) {
+                          String transactionTime, String owner) {
+    }
+
+    /**
+     * Who a job belongs to: the client (and user) that kicked it off. Its status, cancel and files answer only them;
+     * anyone else gets 404.
+     */
+    public static String owner(AccessContext access) {
+        return access.clientId() + (access.user() == null ? "" : " " + access.user());
+    }
+
+    /** The job, when it exists and belongs to {@code access}'s caller. */
+    public Optional<Job> get(AccessContext access, String id) {
+        Job job = jobs.get(id);
+        return job != null && owner(access).equals(job.request.owner()) ? Optional.of(job) : Optional.empty();
     }
 
     /** One output file: the resources of one type (or an operation's output, named by {@code type}). */
@@ -169,9 +183,6 @@ public class ExportJobs implements DisposableBean {
         return dir;
     }
 
-    public Optional<Job> get(String id) {
-        return Optional.ofNullable(jobs.get(id));
-    }
 
     /** A file of a completed job, when it is one of its outputs or its error file. */
     public Optional<Path> file(Job job, String name) {
@@ -181,7 +192,11 @@ public class ExportJobs implements DisposableBean {
     }
 
     /** Cancels a job (stopping it if running) and deletes its files; false when there is no such job. */
-    public boolean cancel(String id) {
+    public boolean cancel(AccessContext access, String id) {
+        return get(access, id).isPresent() && remove(id);
+    }
+
+    private boolean remove(String id) {
         Job job = jobs.remove(id);
         if (job == null) return false;
         synchronized (job) {
@@ -276,7 +291,8 @@ public class ExportJobs implements DisposableBean {
         };
         long writtenBefore = job.written;
         ErrorFile.Mark errorsMark = errors.mark();
-        return reader.run(Cypher.query(query), params, timeout, result -> {
+        // the kick-off kept only types the caller reads at system level: the job reads them as the server's own work
+        return reader.stream(AccessContext.service("export " + request.owner()), query, params, timeout, result -> {
             job.written = writtenBefore;
             errors.rewind(errorsMark);
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
@@ -289,7 +305,7 @@ public class ExportJobs implements DisposableBean {
         });
     }
 
-    private long writeAll(Job job, Result result, JsonGenerator gen, ErrorFile errors) throws IOException {
+    private long writeAll(Job job, Iterator<Record> result, JsonGenerator gen, ErrorFile errors) throws IOException {
         long count = 0;
         while (result.hasNext()) {
             if (job.cancelled) throw new Cancelled();
@@ -427,7 +443,7 @@ public class ExportJobs implements DisposableBean {
         Instant cutoff = Instant.now().minus(retention);
         for (Job job : List.copyOf(jobs.values())) {
             if (job.status != Status.RUNNING && job.status != Status.QUEUED && Instant.parse(job.created).isBefore(cutoff)) {
-                cancel(job.id);
+                remove(job.id);
             }
         }
     }

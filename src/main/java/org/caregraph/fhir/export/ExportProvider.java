@@ -1,5 +1,9 @@
 package org.caregraph.fhir.export;
 
+import org.caregraph.fhir.FhirAccess;
+import org.caregraph.security.SmartScope;
+import org.caregraph.security.AccessContext;
+import org.caregraph.security.Access;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -14,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.caregraph.fhir.OperationParams;
-import org.caregraph.fhir.PatientCompartment;
+import org.caregraph.graph.PatientCompartment;
 import org.caregraph.graph.GraphReader;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
@@ -99,9 +103,10 @@ public class ExportProvider {
         if (sinceValues.size() > 1) throw new InvalidRequestException("_since is given more than once");
         String since = OperationParams.since(sinceValues.isEmpty() ? null : sinceValues.getFirst());
 
+        AccessContext access = Access.current();
         List<String> patients = null;
         if (level == ExportJobs.Level.GROUP) {
-            patients = reader.list("group-members", Map.of("key", "Group/" + group.getIdPart()), r -> r.get("members")
+            patients = reader.list(access, "group-members", Map.of("key", "Group/" + group.getIdPart()), r -> r.get("members")
                     .asList(Value::asString)).stream().findFirst()
                     .orElseThrow(() -> new ResourceNotFoundException(new IdType("Group", group.getIdPart())));
         }
@@ -114,14 +119,25 @@ public class ExportProvider {
             }
             candidates.removeAll(outside);
         }
+        // Bulk Data is for backend clients: a type is exported only to a caller that reads it at system level (its
+        // scopes then confine nothing); naming another is refused, leaving _type out exports the types allowed
+        List<String> denied = candidates.stream().filter(t -> !access.systemLevel(t, SmartScope.Action.READ)).toList();
+        if (requested != null && !denied.isEmpty()) {
+            throw FhirAccess.forbidden("_type: the token's scopes do not allow a system-level export of "
+                    + String.join(", ", denied));
+        }
+        if (!denied.isEmpty() && denied.size() == candidates.size()) {
+            throw FhirAccess.forbidden("the token's scopes allow no system-level export");
+        }
+        candidates.removeAll(denied);
         record Present(List<String> types, String now) {
         }
-        Present present = reader.list("export-types", Map.of("types", candidates),
+        Present present = reader.list(access, "export-types", Map.of("types", candidates),
                 r -> new Present(r.get("types").asList(Value::asString), r.get("now").asString())).getFirst();
 
         String base = ServletUriComponentsBuilder.fromContextPath(request.getServletRequest()).toUriString();
         ExportJobs.Job job = jobs.submit(new ExportJobs.Request(request.getCompleteUrl(), base, level, present.types(),
-                patients, since, present.now()));
+                patients, since, present.now(), ExportJobs.owner(access)));
 
         HttpServletResponse response = request.getServletResponse();
         response.setStatus(202);

@@ -1,5 +1,6 @@
 package org.caregraph.fhir.search;
 
+import org.caregraph.security.AccessContext;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
 import ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum;
@@ -49,18 +50,18 @@ public class GraphSearch implements ResourceMatcher {
         this.scanMinCandidates = scanMinCandidates;
         this.planner = new SearchPlanner(params, new SearchPlanner.Lookups() {
             @Override
-            public List<String> keys(SearchPlan plan, int limit) {
-                return GraphSearch.this.keys(plan, limit);
+            public List<String> keys(AccessContext access, SearchPlan plan, int limit) {
+                return GraphSearch.this.keys(access, plan, limit);
             }
 
             @Override
-            public List<String> targets(SearchPlan plan, SearchParams.Param via, int limit) {
+            public List<String> targets(AccessContext access, SearchPlan plan, SearchParams.Param via, int limit) {
                 if (plan.empty()) return List.of();
                 Map<String, Object> p = plan.parameters();
                 p.put("valuePaths", via.byRelationship() ? via.paths() : List.of());
                 p.put("valuesOf", via.byRelationship() ? "none" : via.property());
                 p.put("limit", limit);
-                return reader.list(plan.query("search/targets"), p, r -> r.get("key").asString());
+                return reader.list(access, plan.query("search/targets"), p, r -> r.get("key").asString());
             }
         });
     }
@@ -79,12 +80,12 @@ public class GraphSearch implements ResourceMatcher {
     }
 
     /** {@code GET [type]?request}: the matches, paged by keyset ({@link SearchBundle}). */
-    public IBundleProvider search(String type, Map<String, List<String>> request, boolean lenient) {
-        return new SearchBundle(this, planner.plan(type, request, lenient));
+    public IBundleProvider search(AccessContext access, String type, Map<String, List<String>> request, boolean lenient) {
+        return new SearchBundle(this, planner.plan(access, type, request, lenient), access);
     }
 
     @Override
-    public List<String> match(String type, String query, int limit) {
+    public List<String> match(AccessContext access, String type, String query, int limit) {
         Map<String, List<String>> request = new LinkedHashMap<>();
         for (String pair : query.split("&")) {
             if (pair.isEmpty()) continue;
@@ -93,11 +94,11 @@ public class GraphSearch implements ResourceMatcher {
             String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
             request.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
         }
-        return keys(planner.plan(type, request, false), limit);
+        return keys(access, planner.plan(access, type, request, false), limit);
     }
 
     /** One page: the matches after {@code after} (null: from the start), skipping {@code skip}, at most {@code limit}. */
-    List<Row> page(SearchPlan plan, List<Object> after, int skip, int limit) {
+    List<Row> page(AccessContext access, SearchPlan plan, List<Object> after, int skip, int limit) {
         if (plan.empty() || limit <= 0) return List.of();
         Map<String, Object> p = plan.parameters();
         p.put("after", after);
@@ -106,10 +107,10 @@ public class GraphSearch implements ResourceMatcher {
         // without _sort the order is the key's alone: the cheaper fragment, same page and cursor
         boolean unsorted = plan.sorts().stream().allMatch(sort -> "none".equals(sort.get("prop")));
         if (unsorted && plan.startsAtConcept()) {
-            List<Row> rows = scanPage(plan, after, skip, limit);
+            List<Row> rows = scanPage(access, plan, after, skip, limit);
             if (rows != null) return rows;
         }
-        return reader.list(plan.query(unsorted ? "search/page-by-key" : "search/page"), p, Row::of);
+        return reader.list(access, plan.query(unsorted ? "search/page-by-key" : "search/page"), p, Row::of);
     }
 
     /**
@@ -119,15 +120,15 @@ public class GraphSearch implements ResourceMatcher {
      * falls short (the code is common in other types, other conditions are selective, or this is the last page) it has
      * cost at most about half of the query that then answers. Null: not tried, or fell short.
      */
-    private List<Row> scanPage(SearchPlan plan, List<Object> after, int skip, int limit) {
+    private List<Row> scanPage(AccessContext access, SearchPlan plan, List<Object> after, int skip, int limit) {
         Map<String, Object> p = plan.scanParameters();
-        long candidates = reader.list("search/candidates", p, r -> r.get("candidates").asLong()).getFirst();
+        long candidates = reader.list(access, "search/candidates", p, r -> r.get("candidates").asLong()).getFirst();
         if (candidates < scanMinCandidates) return null;
         p.put("after", after);
         p.put("skip", skip);
         p.put("limit", limit);
         p.put("scanLimit", Math.max(candidates / 2, skip + limit));
-        List<Row> rows = reader.list(SCAN_PAGE, p, Row::of);
+        List<Row> rows = reader.list(access, SCAN_PAGE, p, Row::of);
         return rows.size() == limit ? rows : null;
     }
 
@@ -136,23 +137,23 @@ public class GraphSearch implements ResourceMatcher {
         scanMinCandidates = value;
     }
 
-    int count(SearchPlan plan) {
+    int count(AccessContext access, SearchPlan plan) {
         if (plan.empty()) return 0;
-        return reader.list(plan.query("search/count"), plan.parameters(), r -> r.get("total").asInt()).getFirst();
+        return reader.list(access, plan.query("search/count"), plan.parameters(), r -> r.get("total").asInt()).getFirst();
     }
 
-    List<String> keys(SearchPlan plan, int limit) {
+    List<String> keys(AccessContext access, SearchPlan plan, int limit) {
         if (plan.empty()) return List.of();
         Map<String, Object> p = plan.parameters();
         p.put("limit", limit);
-        return reader.list(plan.query("search/keys"), p, r -> r.get("key").asString());
+        return reader.list(access, plan.query("search/keys"), p, r -> r.get("key").asString());
     }
 
     /**
      * The _include and _revinclude resources of a page's matches (those not among them), then with :iterate those of
      * the included ones, round by round.
      */
-    List<Row> included(SearchPlan plan, List<Row> matches) {
+    List<Row> included(AccessContext access, SearchPlan plan, List<Row> matches) {
         if (plan.includes().isEmpty() && plan.revincludes().isEmpty()) return List.of();
         Set<String> seen = new LinkedHashSet<>();
         matches.forEach(m -> seen.add(m.key()));
@@ -170,7 +171,7 @@ public class GraphSearch implements ResourceMatcher {
                 p.put("prop", inc.param().byRelationship() ? "none" : inc.param().property());
                 p.put("targetType", inc.target());
                 p.put("limit", INCLUDE_LIMIT);
-                found.addAll(reader.list("search-include", p, Row::of));
+                found.addAll(reader.list(access, "search-include", p, Row::of));
             }
             for (SearchPlan.Include rev : plan.revincludes()) {
                 if (round > 0 && !rev.iterate()) continue;
@@ -180,7 +181,7 @@ public class GraphSearch implements ResourceMatcher {
                 SearchPlan referencing = planner.referencing(rev.source(), rev.param(), keys);
                 Map<String, Object> p = referencing.parameters();
                 p.put("limit", INCLUDE_LIMIT);
-                found.addAll(reader.list(referencing.query("search/rows"), p, Row::of));
+                found.addAll(reader.list(access, referencing.query("search/rows"), p, Row::of));
             }
             frontier = found.stream().filter(r -> seen.add(r.key())).toList();
             out.addAll(frontier);

@@ -1,5 +1,8 @@
 package org.caregraph.fhir.search;
 
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import org.caregraph.security.AccessContext;
+import org.caregraph.security.Access;
 import ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.server.method.ResponsePage;
@@ -25,11 +28,28 @@ final class SearchBundle implements IBundleProvider {
     /** Offset of a page boundary → cursor of the entry before it (null for offset 0). */
     private final TreeMap<Integer, List<Object>> cursors = new TreeMap<>();
     private Integer size;
+    /** who ran the search: its pages are theirs alone */
+    private final String owner;
 
-    SearchBundle(GraphSearch search, SearchPlan plan) {
+    SearchBundle(GraphSearch search, SearchPlan plan, AccessContext access) {
         this.search = search;
         this.plan = plan;
+        this.owner = owner(access);
         cursors.put(0, null);
+    }
+
+    private static String owner(AccessContext access) {
+        return access.kind() + " " + access.clientId() + " " + access.user() + " " + access.patient() + " " + access.scopes();
+    }
+
+    /**
+     * The caller of a page request: the one who ran the search. A paging link replayed with another token finds no
+     * such search (404), and each page is read with the current caller's context anyway.
+     */
+    private static AccessContext caller(String owner) {
+        AccessContext access = Access.current();
+        if (!owner.equals(owner(access))) throw new ResourceNotFoundException("no such search page");
+        return access;
     }
 
     @Override
@@ -46,12 +66,13 @@ final class SearchBundle implements IBundleProvider {
     public synchronized List<IBaseResource> getResources(int from, int to, ResponsePage.ResponsePageBuilder page) {
         Map.Entry<Integer, List<Object>> start = cursors.floorEntry(from);
         int size = Math.max(0, to - from);
-        List<GraphSearch.Row> fetched = search.page(plan, start.getValue(), from - start.getKey(), size + 1);
+        AccessContext access = caller(owner);
+        List<GraphSearch.Row> fetched = search.page(access, plan, start.getValue(), from - start.getKey(), size + 1);
         List<GraphSearch.Row> rows = fetched.subList(0, Math.min(size, fetched.size()));
         if (!rows.isEmpty()) cursors.put(from + rows.size(), rows.getLast().cursor());
         List<IBaseResource> out = new ArrayList<>(rows.size());
         for (GraphSearch.Row row : rows) out.add(search.resource(row, BundleEntrySearchModeEnum.MATCH));
-        List<GraphSearch.Row> included = search.included(plan, rows);
+        List<GraphSearch.Row> included = search.included(access, plan, rows);
         for (GraphSearch.Row row : included) out.add(search.resource(row, BundleEntrySearchModeEnum.INCLUDE));
         page.setTotalRequestedResourcesFetched(fetched.size());
         page.setIncludedResourceCount(included.size());
@@ -61,7 +82,7 @@ final class SearchBundle implements IBundleProvider {
     /** Counted only when asked for (_total=accurate, _summary=count): a count reads every match. */
     @Override
     public synchronized Integer size() {
-        if (size == null && plan.total()) size = search.count(plan);
+        if (size == null && plan.total()) size = search.count(caller(owner), plan);
         return size;
     }
 

@@ -1,5 +1,6 @@
 package org.caregraph.fhir.search;
 
+import org.caregraph.security.AccessContext;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.ArrayList;
@@ -35,9 +36,9 @@ final class SearchPlanner {
 
     /** The inner searches of chains and _has. */
     interface Lookups {
-        List<String> keys(SearchPlan plan, int limit);
+        List<String> keys(AccessContext access, SearchPlan plan, int limit);
 
-        List<String> targets(SearchPlan plan, SearchParams.Param via, int limit);
+        List<String> targets(AccessContext access, SearchPlan plan, SearchParams.Param via, int limit);
     }
 
     private final SearchParams params;
@@ -50,6 +51,8 @@ final class SearchPlanner {
 
     /** The working state of one plan: its conditions and the most selective start found so far. */
     private static final class Builder {
+        /** the caller's: inner searches (chains, _has) see only what the caller may see */
+        final AccessContext access;
         final List<Map<String, Object>> conditions = new ArrayList<>();
         String anchor = "search/anchor-type";
         Map<String, Object> anchorParams = Map.of();
@@ -57,6 +60,10 @@ final class SearchPlanner {
         /** The condition the start already enforces exactly (the last one added when it was chosen). */
         Map<String, Object> started;
         boolean empty;
+
+        Builder(AccessContext access) {
+            this.access = access;
+        }
 
         /** Starts at {@code fragment} if it is more selective than the start so far; it enforces the last condition. */
         void start(int rank, String fragment, Map<String, Object> p) {
@@ -74,8 +81,8 @@ final class SearchPlanner {
         }
     }
 
-    SearchPlan plan(String type, Map<String, List<String>> request, boolean lenient) {
-        Builder b = new Builder();
+    SearchPlan plan(AccessContext access, String type, Map<String, List<String>> request, boolean lenient) {
+        Builder b = new Builder(access);
         for (Map.Entry<String, List<String>> e : request.entrySet()) {
             String name = e.getKey();
             if (RESULT_PARAMS.contains(name)) continue;
@@ -97,7 +104,7 @@ final class SearchPlanner {
 
     /** The {@code type} resources that reference one of {@code keys} through {@code p} (_revinclude). */
     SearchPlan referencing(String type, SearchParams.Param p, List<String> keys) {
-        Builder b = new Builder();
+        Builder b = new Builder(null);
         references(p, keys, List.of(), b);
         return new SearchPlan(type, b.anchor, b.anchorParams, b.started, b.filters(), sorts(type, List.of()),
                 List.of(false, false, false, false), List.of(), List.of(), false, keys.isEmpty());
@@ -269,8 +276,8 @@ final class SearchPlanner {
         }
         Set<String> keys = new LinkedHashSet<>();
         for (String t : candidates) {
-            SearchPlan innerPlan = plan(t, Map.of(chain, List.of(value)), false);
-            keys.addAll(lookups.keys(innerPlan, INNER_LIMIT + 1));
+            SearchPlan innerPlan = plan(b.access, t, Map.of(chain, List.of(value)), false);
+            keys.addAll(lookups.keys(b.access, innerPlan, INNER_LIMIT + 1));
         }
         if (keys.size() > INNER_LIMIT) throw bad("chain '" + p.name() + "." + chain + "' matches more than " + INNER_LIMIT + " resources: narrow it");
         if (keys.isEmpty()) b.empty = true;
@@ -285,8 +292,8 @@ final class SearchPlanner {
         if (via == null || via.type() != RestSearchParameterTypeEnum.REFERENCE) {
             throw bad("'" + name + "': " + parts[1] + " has no reference parameter '" + parts[2] + "'");
         }
-        SearchPlan inner = plan(parts[1], Map.of(parts[3], List.of(value)), false);
-        List<String> ids = lookups.targets(inner, via, INNER_LIMIT + 1).stream()
+        SearchPlan inner = plan(b.access, parts[1], Map.of(parts[3], List.of(value)), false);
+        List<String> ids = lookups.targets(b.access, inner, via, INNER_LIMIT + 1).stream()
                 .filter(k -> k.startsWith(type + "/")).map(k -> k.substring(type.length() + 1)).toList();
         if (ids.size() > INNER_LIMIT) throw bad("'" + name + "' matches more than " + INNER_LIMIT + " resources: narrow it");
         if (ids.isEmpty()) b.empty = true;

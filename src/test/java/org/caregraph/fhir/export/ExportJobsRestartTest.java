@@ -1,5 +1,6 @@
 package org.caregraph.fhir.export;
 
+import org.caregraph.security.AccessContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -9,7 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.caregraph.GraphTest;
-import org.caregraph.fhir.PatientCompartment;
+import org.caregraph.graph.PatientCompartment;
 import org.caregraph.graph.GraphReader;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -27,6 +28,8 @@ class ExportJobsRestartTest extends GraphTest {
         return new ExportJobs(fhir, reader, compartment, dir, retention, Duration.ofMinutes(1));
     }
 
+    private static final AccessContext OWNER = AccessContext.service("test");
+
     @Test
     void jobsSurviveARestartAndExpire() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("target"), "export-restart");
@@ -35,7 +38,8 @@ class ExportJobsRestartTest extends GraphTest {
                 + "lastUpdated: toString(datetime()), json: '{\"resourceType\":\"Patient\",\"id\":\"' + $id + '\"}'})", "id", id);
         ExportJobs first = jobs(dir, Duration.ofHours(24));
         ExportJobs.Job done = first.submit(new ExportJobs.Request("http://x/fhir/$export?_type=Patient", "http://x",
-                ExportJobs.Level.SYSTEM, List.of("Patient"), null, null, Instant.now().plusSeconds(60).toString()));
+                ExportJobs.Level.SYSTEM, List.of("Patient"), null, null, Instant.now().plusSeconds(60).toString(),
+                ExportJobs.owner(OWNER)));
         for (int i = 0; i < 300 && done.status != ExportJobs.Status.COMPLETED; i++) Thread.sleep(100);
         assertThat(done.status).isEqualTo(ExportJobs.Status.COMPLETED);
         first.destroy();
@@ -43,20 +47,20 @@ class ExportJobsRestartTest extends GraphTest {
         Path interrupted = dir.resolve("interrupted");
         Files.createDirectories(interrupted);
         Files.writeString(interrupted.resolve("job.json"), "{\"id\":\"interrupted\",\"created\":\"" + Instant.now()
-                + "\",\"status\":\"RUNNING\",\"request\":{\"types\":[\"Patient\"]}}");
+                + "\",\"status\":\"RUNNING\",\"request\":{\"types\":[\"Patient\"],\"owner\":\"test\"}}");
 
         ExportJobs restarted = jobs(dir, Duration.ofHours(24));
-        ExportJobs.Job found = restarted.get(done.id).orElseThrow();
+        ExportJobs.Job found = restarted.get(OWNER, done.id).orElseThrow();
         assertThat(found.status).isEqualTo(ExportJobs.Status.COMPLETED);
         assertThat(found.outputs).singleElement().satisfies(o -> assertThat(o.type()).isEqualTo("Patient"));
         Path file = restarted.file(found, "Patient.ndjson").orElseThrow();
         assertThat(Files.readAllLines(file)).anyMatch(l -> l.contains("\"id\":\"" + id + "\""));
-        assertThat(restarted.get("interrupted").orElseThrow().status).isEqualTo(ExportJobs.Status.FAILED);
+        assertThat(restarted.get(OWNER, "interrupted").orElseThrow().status).isEqualTo(ExportJobs.Status.FAILED);
         restarted.destroy();
 
         ExportJobs later = jobs(dir, Duration.ZERO);
         later.expire();
-        assertThat(later.get(done.id)).isEmpty();
+        assertThat(later.get(OWNER, done.id)).isEmpty();
         assertThat(dir.resolve(done.id)).doesNotExist();
         later.destroy();
         query("MATCH (n:Patient {key: 'Patient/' + $id}) DELETE n", "id", id);

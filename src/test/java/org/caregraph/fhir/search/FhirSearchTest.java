@@ -1,5 +1,6 @@
 package org.caregraph.fhir.search;
 
+import org.caregraph.security.AccessContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -218,7 +219,7 @@ class FhirSearchTest extends GraphTest {
                     + "\"code\":{\"coding\":[{\"system\":\"http://scan\",\"code\":\"" + code + "\"}]}}");
             if (i != 1) (code.equals("common") ? common : rare).add(id);
         }
-        HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create(base() + "Condition/sp-k01")).DELETE().build(),
+        HttpResponse<String> deleted = http.send(authorized(URI.create(base() + "Condition/sp-k01")).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(deleted.statusCode()).isIn(200, 204);
         List<String> active = common.stream().filter(id -> !id.equals("sp-k02")).toList();
@@ -296,9 +297,9 @@ class FhirSearchTest extends GraphTest {
         put("Patient/sp-u1", "{\"resourceType\":\"Patient\",\"id\":\"sp-u1\",\"name\":[{\"family\":\"Newname\"}]}");
         assertThat(matches("Patient?family=oldname")).isEmpty();
         assertThat(matches("Patient?family=newname")).containsExactly("sp-u1");
-        assertThat(matcher.match("Patient", "family=newname", 10)).containsExactly("Patient/sp-u1");
-        assertThat(matcher.match("Patient", "identifier=http%3A%2F%2Fids%7CA1", 10)).containsExactly("Patient/sp-p1");
-        HttpRequest delete = HttpRequest.newBuilder(URI.create(base() + "Patient/sp-u1")).DELETE().build();
+        assertThat(matcher.match(AccessContext.service("test"), "Patient", "family=newname", 10)).containsExactly("Patient/sp-u1");
+        assertThat(matcher.match(AccessContext.service("test"), "Patient", "identifier=http%3A%2F%2Fids%7CA1", 10)).containsExactly("Patient/sp-p1");
+        HttpRequest delete = authorized(URI.create(base() + "Patient/sp-u1")).DELETE().build();
         assertThat(http.send(delete, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         assertThat(matches("Patient?family=newname")).isEmpty();
         assertThat(matches("Patient?_id=sp-u1")).isEmpty();
@@ -325,14 +326,14 @@ class FhirSearchTest extends GraphTest {
     }
 
     private void put(String path, String body) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base() + path)).header("Content-Type", "application/fhir+json")
+        HttpRequest req = authorized(URI.create(base() + path)).header("Content-Type", "application/fhir+json")
                 .PUT(HttpRequest.BodyPublishers.ofString(body)).build();
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(path + " " + r.body()).isIn(200, 201);
     }
 
     private HttpResponse<String> send(String path, String prefer) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path.replace("|", "%7C"))).header("Accept", "application/fhir+json");
+        HttpRequest.Builder b = authorized(URI.create(base() + path.replace("|", "%7C"))).header("Accept", "application/fhir+json");
         if (prefer != null) b.header("Prefer", prefer);
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -344,7 +345,7 @@ class FhirSearchTest extends GraphTest {
     }
 
     private JsonNode getUrl(String url) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(authorized(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(url + " " + r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }

@@ -1,4 +1,4 @@
-package org.caregraph.fhir;
+package org.caregraph.graph;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeSearchParam;
@@ -19,6 +19,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class PatientCompartment {
     private final List<String> paths;
+    private final Set<String> pathSet;
     private final Set<String> types;
 
     public PatientCompartment(FhirContext fhir) {
@@ -34,11 +35,12 @@ public class PatientCompartment {
             }
         }
         this.paths = List.copyOf(paths);
+        this.pathSet = Set.copyOf(paths);
         this.types = Set.copyOf(types);
     }
 
     /** {@code Condition.subject.where(resolve() is Patient)} → {@code Condition.subject}. */
-    static String referencePath(String fhirPath) {
+    public static String referencePath(String fhirPath) {
         String p = fhirPath.strip();
         int where = p.indexOf(".where(");
         return where < 0 ? p : p.substring(0, where);
@@ -47,6 +49,11 @@ public class PatientCompartment {
     /** The relationship paths (e.g. 'Observation.subject') that put their source in the target patient's compartment. */
     public List<String> paths() {
         return paths;
+    }
+
+    /** {@link #paths()} as a set. */
+    public Set<String> pathSet() {
+        return pathSet;
     }
 
     /** The resource types a patient's compartment can hold (Patient included). */
