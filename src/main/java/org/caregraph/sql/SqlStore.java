@@ -528,7 +528,8 @@ public class SqlStore implements DisposableBean {
                     try {
                         perView[v] = views.get(v).rows(resource).toArray(Object[][]::new);
                     } catch (ViewException e) {
-                        log.warn("SQL store: {} has no rows in {}: {}", r[0], views.get(v).name(), e.getMessage());
+                        // the message may quote the resource's values: the log names only where it failed
+                        log.warn("SQL store: {} has no rows in {} ({} failed on it)", r[0], views.get(v).name(), e.element());
                         perView[v] = new Object[0][];
                     }
                 }
