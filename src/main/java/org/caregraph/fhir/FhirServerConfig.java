@@ -10,6 +10,7 @@ import org.caregraph.fhir.search.SearchCapabilities;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
+import org.caregraph.security.logging.FhirServerErrorLog;
 import org.caregraph.nlp.NoteRerun;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -39,6 +40,7 @@ class FhirServerConfig {
         server.registerProviders(List.copyOf(operations));
         server.registerInterceptor(searchCapabilities);
         server.registerInterceptor(new FhirAccess());
+        server.registerInterceptor(new FhirServerErrorLog()); // server errors without the messages that echo input
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'
         // SearchBundles (plans and keyset cursors, no results)

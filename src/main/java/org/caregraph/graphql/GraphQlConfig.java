@@ -92,7 +92,9 @@ class GraphQlConfig {
                         .message("the query took longer than the read timeout and was stopped")
                         .path(env.getExecutionStepInfo().getPath()).extensions(Map.of("code", "TIMEOUT")).build();
             }
-            log.error("GraphQL field {} failed", env.getExecutionStepInfo().getPath(), ex);
+            // schema names only: the path would carry the client's aliases, part of the query text
+            log.error("GraphQL field {}.{} failed", env.getExecutionStepInfo().getObjectType().getName(),
+                    env.getFieldDefinition().getName(), ex);
             return null;
         });
     }

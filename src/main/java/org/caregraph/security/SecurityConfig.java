@@ -12,12 +12,11 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.caregraph.security.transport.TransportEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -147,13 +146,10 @@ public class SecurityConfig {
     }
 
     private static void requireLoopback(String address) {
-        try {
-            if (!InetAddress.getByName(address).isLoopbackAddress()) {
-                throw new IllegalStateException("caregraph.security.enabled=false is allowed only on a loopback address, "
-                        + "not server.address=" + address);
-            }
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("cannot resolve server.address=" + address, e);
+        // blank is every interface, an unresolvable name is taken as reachable (TransportEnvironment)
+        if (!TransportEnvironment.isLoopback(address)) {
+            throw new IllegalStateException("caregraph.security.enabled=false is allowed only on a loopback address, "
+                    + "not server.address=" + address);
         }
     }
 

@@ -528,8 +528,9 @@ public class SqlStore implements DisposableBean {
                     try {
                         perView[v] = views.get(v).rows(resource).toArray(Object[][]::new);
                     } catch (ViewException e) {
-                        // the message may quote the resource's values: the log names only where it failed
-                        log.warn("SQL store: {} has no rows in {} ({} failed on it)", r[0], views.get(v).name(), e.element());
+                        // no PHI in the log: neither the values the message may quote nor the resource's id
+                        log.warn("SQL store: a {} resource has no rows in {} ({} failed on it)", views.get(v).resourceType(),
+                                views.get(v).name(), e.element());
                         perView[v] = new Object[0][];
                     }
                 }
