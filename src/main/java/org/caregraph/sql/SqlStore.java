@@ -139,6 +139,24 @@ public class SqlStore implements DisposableBean {
     @EventListener(ApplicationReadyEvent.class)
     void start() {
         if (enabled && !worker.isAlive() && state == State.STARTING) worker.start();
+        if (!enabled) markStale();
+    }
+
+    /**
+     * With the store switched off, this process may write to the graph behind its back: a store left in the data
+     * directory is marked as not cleanly stopped, so the next process that keeps it rebuilds it rather than serve
+     * tables that missed these writes.
+     */
+    private void markStale() {
+        Path file = dir.resolve("caregraph.duckdb");
+        if (!Files.exists(file)) return;
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS cg");
+            s.execute("CREATE TABLE IF NOT EXISTS cg.state (name VARCHAR PRIMARY KEY, value VARCHAR)");
+            s.execute("INSERT OR REPLACE INTO cg.state VALUES ('clean', 'false')");
+        } catch (SQLException e) {
+            log.warn("SQL store at {} is in use by another process: its tables will not see this process's writes", dir);
+        }
     }
 
     /** The writer committed: note what changed (the worker applies it). */
