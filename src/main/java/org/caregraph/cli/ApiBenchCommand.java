@@ -1,8 +1,5 @@
 package org.caregraph.cli;
 
-import java.time.Duration;
-import org.caregraph.security.TokenIssuer;
-import org.caregraph.security.CareGraphScope;
 import org.caregraph.security.AccessContext;
 import org.caregraph.audit.AuditTrail;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -91,9 +88,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                 }
             }
             Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service("bench"), "bench-api-inputs", Map.of(), r -> r).getFirst();
-            List<String> scopes = new ArrayList<>(List.of("system/*.cruds"));
-            for (CareGraphScope s : CareGraphScope.values()) scopes.add(s.scope);
-            token = ctx.getBean(TokenIssuer.class).issue("caregraph-bench", null, null, scopes, Duration.ofHours(6)).token();
+            token = BenchToken.issue(ctx);
             AuditTrail trail = ctx.getBean(AuditTrail.class);
             trail.setEnabled(audit != Audit.off);
             List<String> all = inputs.get("patients").asList(v -> v.asString());

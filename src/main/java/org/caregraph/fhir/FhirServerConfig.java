@@ -29,7 +29,7 @@ class FhirServerConfig {
                                                        SearchCapabilities searchCapabilities, ResourceMatcher matcher,
                                                        EverythingProvider everything, ExportProvider export,
                                                        NoteRerun notes, SmartCapabilities smart,
-                                                       ObjectProvider<AuditEventProvider> audit) {
+                                                       ObjectProvider<AuditEventProvider> audit, List<FhirOperations> operations) {
         RestfulServer server = new RestfulServer(fhir);
         ResourceWrites writes = new ResourceWrites(fhir, mapper, writer, notes);
         ConditionalInteractions conditional = new ConditionalInteractions(matcher);
@@ -46,6 +46,7 @@ class FhirServerConfig {
             server.registerProvider(a);
             server.registerInterceptor(a);
         });
+        server.registerProviders(List.copyOf(operations));
         server.registerInterceptor(searchCapabilities);
         server.registerInterceptor(smart); // rest.security: SMART-on-FHIR and its oauth-uris
         server.registerInterceptor(new FhirAccess());

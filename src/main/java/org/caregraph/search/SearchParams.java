@@ -6,7 +6,6 @@ import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -18,12 +17,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.context.IWorkerContext;
-import org.hl7.fhir.r4.fhirpath.BaseHostServices;
 import org.hl7.fhir.r4.fhirpath.ExpressionNode;
 import org.hl7.fhir.r4.fhirpath.FHIRPathEngine;
 import org.hl7.fhir.r4.model.Base;
-import org.hl7.fhir.r4.model.StructureDefinition;
-import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Component;
 
 /**
@@ -137,58 +133,19 @@ public class SearchParams {
 
     /**
      * The FHIRPath engine, with what search expressions need from a host: {@code resolve()} answers an empty resource
-     * of the referenced type (enough for {@code resolve() is Patient}), and the worker context knows the FHIR types by
-     * HAPI's own definitions instead of loading every StructureDefinition of the spec (tens of MB, seconds).
+     * of the referenced type (enough for {@code resolve() is Patient}).
      */
     private FHIRPathEngine newEngine() {
-        IWorkerContext worker = (IWorkerContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {IWorkerContext.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "fetchResourcesByType" -> List.of();
-                    case "fetchTypeDefinition" -> typeDefinition((String) args[0]);
-                    case "formatMessage" -> args[0] + " " + Arrays.deepToString((Object[]) args[1]);
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    case "toString" -> "SearchParams worker";
-                    default -> method.getReturnType() == boolean.class ? Boolean.FALSE : null;
-                });
+        IWorkerContext worker = FhirPathWorker.of(fhir);
         FHIRPathEngine engine = new FHIRPathEngine(worker);
-        engine.setHostServices(new BaseHostServices(worker) {
-            @Override
-            public boolean log(String argument, List<Base> focus) {
-                return false;
-            }
-
+        engine.setHostServices(new FhirPathWorker.Host(worker) {
             @Override
             public Base resolveReference(FHIRPathEngine e, Object context, String url, Base refContext) {
                 String type = referencedType(url);
                 return type == null ? null : (Base) fhir.getResourceDefinition(type).newInstance();
             }
-
-            @Override
-            public boolean conformsToProfile(FHIRPathEngine e, Object context, Base item, String url) {
-                return false;
-            }
-
-            @Override
-            public ValueSet resolveValueSet(FHIRPathEngine e, Object context, String url) {
-                return null;
-            }
-
-            @Override
-            public boolean paramIsType(String name, int index) {
-                return false;
-            }
         });
         return engine;
-    }
-
-    private StructureDefinition typeDefinition(String name) {
-        if (fhir.getElementDefinition(name) == null && !fhir.getResourceTypes().contains(name)) return null;
-        StructureDefinition sd = new StructureDefinition();
-        sd.setName(name);
-        sd.setType(name);
-        sd.setUrl("http://hl7.org/fhir/StructureDefinition/" + name);
-        return sd;
     }
 
     /** The resource type a reference names: {@code Patient/1}, {@code http://x/fhir/Patient/1}, {@code Patient?identifier=..}. */
