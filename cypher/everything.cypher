@@ -1,7 +1,8 @@
 // Patient/[id]/$everything, one page: the patient, every resource in its Patient compartment (a relationship to it
 // whose path is one of the compartment's reference paths, $paths, from HAPI's R4 compartment definitions), and what
 // those reference directly (practitioners, organizations, locations, medications...) unless that is another patient
-// or in another patient's compartment. Placeholders and deleted resources are left out. Sorted by key and paged by
+// or in another patient's compartment. Encounter/[id]/$everything ($focusType 'Encounter', $paths null): the
+// encounter, every resource that references it, and what those reference directly (its patient too). Placeholders and deleted resources are left out. Sorted by key and paged by
 // keyset: $after the last key of the previous page (null: the first page), $count the page size.
 // $key: the patient's key; $types: resource types to keep (null: all); $since: only resources last updated at or
 // after this instant (null: any).
@@ -9,21 +10,21 @@
 // page [{key, type, id, json, versionId, lastUpdated, mode, compartments, categories}] with mode 'match'
 // (compartment) or 'include'. Everything read is only what the caller may see (security/visible): the patient, each
 // member, each referenced resource.
-MATCH (n:Resource:Patient {key: $key})
-WHERE n.placeholder IS NULL AND n.deleted IS NULL
+MATCH (n:Resource {key: $key})
+WHERE n.resourceType = $focusType AND n.placeholder IS NULL AND n.deleted IS NULL
 // @include security/visible
 WITH n AS p
 CALL (p) {
   MATCH (p)<-[r]-(n:Resource)
-  WHERE r.path IN $paths AND n.placeholder IS NULL AND n.deleted IS NULL
+  WHERE ($paths IS NULL AND r.path IS NOT NULL OR r.path IN $paths) AND n.placeholder IS NULL AND n.deleted IS NULL
   // @include security/visible
   RETURN collect(DISTINCT n) + p AS members
 }
 CALL (p, members) {
   UNWIND members AS m
   MATCH (m)-[r]->(n:Resource)
-  WHERE r.path IS NOT NULL AND NOT n:Patient AND n.placeholder IS NULL AND n.deleted IS NULL
-    AND NOT EXISTS { MATCH (n)-[o]->(q:Patient) WHERE q <> p AND o.path IN $paths }
+  WHERE r.path IS NOT NULL AND n.placeholder IS NULL AND n.deleted IS NULL
+    AND ($focusType <> 'Patient' OR NOT n:Patient AND NOT EXISTS { MATCH (n)-[o]->(q:Patient) WHERE q <> p AND o.path IN $paths })
   // @include security/visible
   RETURN collect(DISTINCT n) AS referenced
 }

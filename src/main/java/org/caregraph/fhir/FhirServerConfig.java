@@ -11,6 +11,8 @@ import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
 import org.caregraph.nlp.NoteRerun;
+import org.caregraph.graph.PatientCompartment;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,20 +26,24 @@ class FhirServerConfig {
                                                        GraphWriter writer, GraphSearch search,
                                                        SearchCapabilities searchCapabilities, ResourceMatcher matcher,
                                                        EverythingProvider everything, ExportProvider export,
-                                                       NoteRerun notes) {
+                                                       NoteRerun notes, PatientCompartment compartment,
+                                                       ResourceValidation validation, TerminologyProvider terminology,
+                                                       LastNProvider lastn) {
         RestfulServer server = new RestfulServer(fhir);
         ResourceWrites writes = new ResourceWrites(fhir, mapper, writer, notes);
         ConditionalInteractions conditional = new ConditionalInteractions(matcher);
         List<GraphResourceProvider> providers = fhir.getResourceTypes().stream().sorted()
                 .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader,
-                        writes, writer, search, conditional))
+                        writes, writer, search, conditional, validation))
                 .toList();
         server.setResourceProviders(List.copyOf(providers));
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
-        server.registerProvider(new TransactionProvider(writes, reader, conditional));
-        server.registerProviders(everything, export);
+        server.registerProvider(new SystemSearchProvider(fhir, search, compartment));
+        server.registerProvider(new TransactionProvider(writes, reader, conditional, search));
+        server.registerProviders(everything, export, terminology, lastn);
         server.registerInterceptor(searchCapabilities);
         server.registerInterceptor(new FhirAccess());
+        server.registerInterceptor(new FhirResponses(fhir));
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'
         // SearchBundles (plans and keyset cursors, no results)
@@ -49,6 +55,14 @@ class FhirServerConfig {
         ServletRegistrationBean<RestfulServer> bean = new ServletRegistrationBean<>(server, "/fhir/*");
         bean.setLoadOnStartup(1);
         bean.setName("fhir");
+        return bean;
+    }
+
+    /** Compartment search and HEAD brought to what HAPI routes ({@link FhirRequestRewrite}). */
+    @Bean
+    FilterRegistrationBean<FhirRequestRewrite> fhirRequestRewrite(FhirContext fhir) {
+        FilterRegistrationBean<FhirRequestRewrite> bean = new FilterRegistrationBean<>(new FhirRequestRewrite(fhir));
+        bean.setUrlPatterns(List.of("/fhir/*"));
         return bean;
     }
 }

@@ -14,6 +14,16 @@ import ca.uhn.fhir.rest.annotation.ResourceParam;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Since;
 import ca.uhn.fhir.rest.annotation.Update;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.annotation.Validate;
+import ca.uhn.fhir.rest.api.ValidationModeEnum;
+import java.util.Objects;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Meta;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Resource;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.api.PatchTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -58,8 +68,12 @@ public class GraphResourceProvider implements IResourceProvider {
     private final ResourceWrites writes;
     private final ConditionalInteractions conditional;
 
+    private final ResourceValidation validation;
+
     GraphResourceProvider(Class<? extends IBaseResource> type, FhirContext fhir, GraphReader reader,
-                          ResourceWrites writes, GraphWriter writer, GraphSearch search, ConditionalInteractions conditional) {
+                          ResourceWrites writes, GraphWriter writer, GraphSearch search, ConditionalInteractions conditional,
+                          ResourceValidation validation) {
+        this.validation = validation;
         this.type = type;
         this.typeName = fhir.getResourceType(type);
         this.fhir = fhir;
@@ -101,8 +115,15 @@ public class GraphResourceProvider implements IResourceProvider {
     public IBundleProvider search(@RawParam Map<String, List<String>> ignored, RequestDetails request) {
         Map<String, List<String>> params = new LinkedHashMap<>();
         request.getParameters().forEach((k, v) -> params.put(k, Arrays.asList(v)));
+        String compartment = FhirRequestRewrite.compartment(request);
+        return compartment == null ? search.search(Access.current(), typeName, params, lenient(request))
+                : search.search(Access.current(), List.of(typeName), params, lenient(request), compartment);
+    }
+
+    /** {@code Prefer: handling=lenient}: unknown search parameters are ignored. */
+    static boolean lenient(RequestDetails request) {
         String prefer = request.getHeader("Prefer");
-        return search.search(Access.current(), typeName, params, prefer != null && prefer.replace(" ", "").contains("handling=lenient"));
+        return prefer != null && prefer.replace(" ", "").contains("handling=lenient");
     }
 
     @History
@@ -200,8 +221,9 @@ public class GraphResourceProvider implements IResourceProvider {
     @Patch
     public MethodOutcome patch(@IdParam IdType id, PatchTypeEnum patchType, @ResourceParam String body,
                                @ConditionalUrlParam String condition, RequestDetails request) {
-        if (patchType != PatchTypeEnum.JSON_PATCH) {
-            throw new InvalidRequestException("only JSON Patch (Content-Type: application/json-patch+json) is supported");
+        if (patchType != PatchTypeEnum.JSON_PATCH && patchType != PatchTypeEnum.FHIR_PATCH_JSON && patchType != PatchTypeEnum.FHIR_PATCH_XML) {
+            throw new InvalidRequestException("XML Patch is not supported: send a JSON Patch (application/json-patch+json) "
+                    + "or a FHIRPath Patch (a Parameters resource)");
         }
         String key = id != null && id.hasIdPart() ? typeName + "/" + id.getIdPart()
                 : conditional.single(typeName, condition).orElseThrow(() -> new ResourceNotFoundException(
@@ -213,7 +235,8 @@ public class GraphResourceProvider implements IResourceProvider {
                 : ResourceWrites.ifMatch(request.getHeader("If-Match"));
         ObjectNode patched;
         try {
-            patched = JsonPatcher.apply(ResourceMapper.tree(current.json()), body);
+            patched = patchType == PatchTypeEnum.JSON_PATCH ? JsonPatcher.apply(ResourceMapper.tree(current.json()), body)
+                    : writes.fhirPathPatch(typeName, current.json(), body, patchType == PatchTypeEnum.FHIR_PATCH_XML);
         } catch (InvalidResourceException e) {
             throw writes.unprocessable(e);
         }
@@ -230,6 +253,66 @@ public class GraphResourceProvider implements IResourceProvider {
         // HAPI writes the ETag of a create or update, not of a patch
         request.getResponse().addHeader("ETag", "W/\"" + out.getId().getVersionIdPart() + "\"");
         return out;
+    }
+
+    /** {@code $validate} on the type or an instance: against the base spec and stored profiles ({@link ResourceValidation}). */
+    @Validate
+    public MethodOutcome validate(@ResourceParam IBaseResource resource, @IdParam(optional = true) IdType id,
+                                  @Validate.Mode ValidationModeEnum mode, @Validate.Profile String profile) {
+        if (mode == ValidationModeEnum.DELETE) {
+            if (id == null || !id.hasIdPart()) throw new InvalidRequestException("$validate mode=delete names an instance");
+            read(id.toUnqualifiedVersionless());
+            return new MethodOutcome(validation.ok("the resource may be deleted"));
+        }
+        if (resource == null) {
+            if (id == null || !id.hasIdPart()) throw new InvalidRequestException("$validate needs a resource (the body, or a Parameters with 'resource')");
+            resource = read(id.toUnqualifiedVersionless());
+        }
+        if (mode == ValidationModeEnum.UPDATE && (id == null || !id.hasIdPart())) {
+            throw new InvalidRequestException("$validate mode=update names an instance");
+        }
+        return new MethodOutcome(validation.validate(Access.current(), resource, profile));
+    }
+
+    /** {@code GET [type]/[id]/$meta}: the instance's tags, security labels and profiles. */
+    @Operation(name = "$meta", idempotent = true)
+    public Parameters meta(@IdParam IdType id) {
+        Parameters out = new Parameters();
+        out.addParameter().setName("return").setValue(((Resource) read(id.toUnqualifiedVersionless())).getMeta().copy()
+                .setVersionIdElement(null).setLastUpdatedElement(null));
+        return out;
+    }
+
+    /** {@code POST [type]/[id]/$meta-add}: adds the given tags, security labels and profiles (a new version). */
+    @Operation(name = "$meta-add")
+    public Parameters metaAdd(@IdParam IdType id, @OperationParam(name = "meta", min = 1) Meta meta) {
+        return changeMeta(id, meta, true);
+    }
+
+    /** {@code POST [type]/[id]/$meta-delete}: removes them (a new version). */
+    @Operation(name = "$meta-delete")
+    public Parameters metaDelete(@IdParam IdType id, @OperationParam(name = "meta", min = 1) Meta meta) {
+        return changeMeta(id, meta, false);
+    }
+
+    private Parameters changeMeta(IdType id, Meta change, boolean add) {
+        Resource resource = (Resource) read(id.toUnqualifiedVersionless());
+        Meta meta = resource.getMeta();
+        for (Coding tag : change.getTag()) {
+            meta.getTag().removeIf(t -> Objects.equals(t.getSystem(), tag.getSystem()) && Objects.equals(t.getCode(), tag.getCode()));
+            if (add) meta.addTag(tag.copy());
+        }
+        for (Coding label : change.getSecurity()) {
+            meta.getSecurity().removeIf(t -> Objects.equals(t.getSystem(), label.getSystem()) && Objects.equals(t.getCode(), label.getCode()));
+            if (add) meta.addSecurity(label.copy());
+        }
+        for (CanonicalType profile : change.getProfile()) {
+            meta.getProfile().removeIf(p -> Objects.equals(p.getValue(), profile.getValue()));
+            if (add) meta.addProfile(profile.getValue());
+        }
+        MethodOutcome stored = store(writes.json(resource), id.getIdPart(), resource.getMeta().hasVersionId()
+                ? Long.valueOf(resource.getMeta().getVersionId()) : null);
+        return meta(new IdType(typeName, id.getIdPart()));
     }
 
     private MethodOutcome store(ObjectNode tree, String id, Long expectedVersion) {
