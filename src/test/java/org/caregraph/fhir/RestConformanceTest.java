@@ -199,4 +199,28 @@ class RestConformanceTest extends GraphTest {
         assertThat(elements.has("identifier")).isFalse();
         assertThat(elements.has("name")).isTrue();
     }
+
+    @Test
+    void capabilityStatementTellsTheSameTruth() {
+        JsonNode cs = FhirHttp.json(http.get("/fhir/metadata").body());
+        JsonNode rest = cs.at("/rest/0");
+        assertThat(rest.get("interaction").toString()).contains("search-system", "transaction", "batch", "history-system");
+        for (JsonNode r : rest.get("resource")) {
+            String type = r.get("type").asText();
+            String params = r.get("searchParam").toString();
+            assertThat(params).as(type).contains("\"_text\"", "\"_content\"", "\"_filter\"", "\"_list\"", "\"_source\"", "\"_language\"");
+            assertThat(r.get("operation").toString()).as(type).contains("\"validate\"", "\"meta\"", "\"meta-add\"", "\"meta-delete\"");
+            for (JsonNode p : r.get("searchParam")) {
+                if (p.get("type").asText().equals("token") && !p.get("name").asText().startsWith("_")) {
+                    assertThat(p.get("documentation").asText()).as(type + "." + p.get("name").asText())
+                            .startsWith(Conformance.modifiers(ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum.TOKEN));
+                }
+            }
+            if (type.equals("Observation")) assertThat(r.get("operation").toString()).contains("\"lastn\"");
+            if (type.equals("Encounter") || type.equals("Patient")) assertThat(r.get("operation").toString()).contains("\"everything\"");
+            if (type.equals("ValueSet")) assertThat(r.get("operation").toString()).contains("\"expand\"", "\"validate-code\"");
+            if (type.equals("CodeSystem")) assertThat(r.get("operation").toString()).contains("\"subsumes\"", "\"lookup\"");
+            assertThat(r.get("searchRevInclude").toString()).as(type).contains("\"*\"");
+        }
+    }
 }
