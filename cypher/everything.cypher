@@ -18,8 +18,10 @@ CALL (p) {
   MATCH (p)<-[r]-(n:Resource)
   WHERE ($paths IS NULL AND r.path IS NOT NULL OR r.path IN $paths) AND n.placeholder IS NULL AND n.deleted IS NULL
   // @include security/visible
-  RETURN collect(DISTINCT n) + p AS members
+  // (p is not grouped on: with no member at all the focus still has its row)
+  RETURN collect(DISTINCT n) AS linked
 }
+WITH p, linked + p AS members
 CALL (p, members) {
   UNWIND members AS m
   MATCH (m)-[r]->(n:Resource)

@@ -180,7 +180,8 @@ public class GraphResourceProvider implements IResourceProvider {
             if (existing.isEmpty()) return store(writes.json(resource), UUID.randomUUID().toString(), null);
             String id = existing.get().substring(typeName.length() + 1);
             IBaseResource found = parse(id, reader.read(Access.current(), existing.get()).orElseThrow(() -> notFound(new IdType(existing.get()))));
-            return new MethodOutcome(found.getIdElement(), false).setResource(found);
+            return new MethodOutcome(found.getIdElement(), false).setResource(found)
+                    .setOperationOutcome(validation.ok("matched " + existing.get() + ": nothing created"));
         });
     }
 
@@ -320,7 +321,9 @@ public class GraphResourceProvider implements IResourceProvider {
         boolean existed = reader.read(Access.current(), record.key()).isPresent();
         GraphWriter.Stored stored = writes.commit(List.of(GraphWriter.Op.write(record, expectedVersion))).get(record.key());
         IBaseResource saved = parse(id, new GraphReader.StoredResource(record.json(), stored.versionId(), stored.lastUpdated(), false));
-        return new MethodOutcome(saved.getIdElement(), !existed).setResource(saved);
+        // the outcome is what Prefer: return=OperationOutcome answers
+        return new MethodOutcome(saved.getIdElement(), !existed).setResource(saved)
+                .setOperationOutcome(validation.ok((existed ? "updated " : "created ") + record.key() + " (version " + stored.versionId() + ")"));
     }
 
     private IBaseResource parse(String id, GraphReader.StoredResource stored) {

@@ -23,8 +23,8 @@ import org.springframework.stereotype.Component;
 /**
  * {@code $validate} with HAPI's instance validator: the base R4 definitions (hapi-fhir-validation-resources-r4), the
  * common code systems, in-memory terminology, and the profiles, ValueSets and CodeSystems stored on this server (read
- * from the graph with the caller's access when the validator asks, never cached across requests, so a profile written
- * is used by the next validation). Profiles without a snapshot get one generated.
+ * from the graph with the caller's access when the validator asks, cached for 5 seconds, so a profile written is
+ * used by the validations after it). Profiles without a snapshot get one generated.
  */
 @Component
 public class ResourceValidation {
@@ -34,8 +34,10 @@ public class ResourceValidation {
     public ResourceValidation(FhirContext fhir, StoredTerminology stored) {
         this.fhir = fhir;
         IValidationSupport fromGraph = new StoredConformance(fhir, stored);
-        // no chain cache: stored profiles change, and each caller reads them with its own access
-        ValidationSupportChain chain = new ValidationSupportChain(ValidationSupportChain.CacheConfiguration.disabled(),
+        // the chain's cache is kept short: stored profiles change, and each caller reads them with its own access
+        // (without the cache the chain does not resolve the base types at all)
+        ValidationSupportChain chain = new ValidationSupportChain(ValidationSupportChain.CacheConfiguration.defaultValues()
+                .setCacheTimeout(java.time.Duration.ofSeconds(5)),
                 new DefaultProfileValidationSupport(fhir), fromGraph, new CommonCodeSystemsTerminologyService(fhir),
                 new InMemoryTerminologyServerValidationSupport(fhir), new SnapshotGeneratingValidationSupport(fhir));
         FhirInstanceValidator instance = new FhirInstanceValidator(chain);

@@ -93,7 +93,10 @@ public class SearchCapabilities {
             rest.addSearchParam().setName("_id").setType(Enumerations.SearchParamType.TOKEN);
             rest.addSearchParam().setName("_lastUpdated").setType(Enumerations.SearchParamType.DATE);
             COMMON.forEach((name, kind) -> rest.addSearchParam().setName(name).setType(kind));
-            rest.getInteraction().removeIf(i -> i.getCode() == CapabilityStatement.SystemRestfulInteraction.SEARCHSYSTEM);
+            rest.getInteraction().removeIf(i -> i.getCode() == CapabilityStatement.SystemRestfulInteraction.SEARCHSYSTEM
+                    || i.getCode() == CapabilityStatement.SystemRestfulInteraction.BATCH);
+            // HAPI lists transaction for the method that serves both
+            rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.BATCH);
             rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.SEARCHSYSTEM)
                     .setDocumentation("GET [base]?_type=..., POST [base]/_search; Patient/[id]/* and Patient/[id]/[type] compartment search");
         }
