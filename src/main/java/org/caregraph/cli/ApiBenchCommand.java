@@ -1,5 +1,8 @@
 package org.caregraph.cli;
 
+import java.time.Duration;
+import org.caregraph.security.TokenIssuer;
+import org.caregraph.security.CareGraphScope;
 import org.caregraph.security.AccessContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -53,6 +56,8 @@ public class ApiBenchCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newHttpClient();
+    /** every request carries a real token of the server's own issuer, with every scope at system level */
+    private String token;
 
     @Option(names = "--suite", split = ",", defaultValue = "graphql,fhir",
             description = "Which queries: graphql, fhir or both (comma list).")
@@ -74,6 +79,9 @@ public class ApiBenchCommand implements Callable<Integer> {
                 }
             }
             Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service("bench"), "bench-api-inputs", Map.of(), r -> r).getFirst();
+            List<String> scopes = new ArrayList<>(List.of("system/*.cruds"));
+            for (CareGraphScope s : CareGraphScope.values()) scopes.add(s.scope);
+            token = ctx.getBean(TokenIssuer.class).issue("caregraph-bench", null, null, scopes, Duration.ofHours(6)).token();
             List<String> all = inputs.get("patients").asList(v -> v.asString());
             if (all.isEmpty()) {
                 System.err.println("caregraph bench-api: the graph has no patients; give a PATH to import");
@@ -192,9 +200,14 @@ public class ApiBenchCommand implements Callable<Integer> {
         return Map.of("query", query, "variables", vars);
     }
 
+    /** {@code request} with the bench's token. */
+    private HttpRequest authorized(HttpRequest request) {
+        return HttpRequest.newBuilder(request, (name, value) -> true).header("Authorization", "Bearer " + token).build();
+    }
+
     /** Sends one request; an error in the answer stops the bench (a fast error is not a fast query). */
     private void send(HttpRequest request) throws Exception {
-        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(authorized(request), HttpResponse.BodyHandlers.ofString());
         JsonNode answer = JSON.readTree(r.body());
         if (r.statusCode() != 200 || (answer.has("errors") && !answer.get("errors").isEmpty())) {
             throw new IllegalStateException("request failed (" + r.statusCode() + "): " + r.body());
@@ -222,8 +235,8 @@ public class ApiBenchCommand implements Callable<Integer> {
         long resources = 0;
         for (int run = 0; run < seconds.length; run++) {
             long start = System.nanoTime();
-            HttpResponse<String> kick = http.send(HttpRequest.newBuilder(URI.create(base + "/fhir/$export"))
-                    .header("Accept", "application/fhir+json").header("Prefer", "respond-async").GET().build(),
+            HttpResponse<String> kick = http.send(authorized(HttpRequest.newBuilder(URI.create(base + "/fhir/$export"))
+                    .header("Accept", "application/fhir+json").header("Prefer", "respond-async").GET().build()),
                     HttpResponse.BodyHandlers.ofString());
             if (kick.statusCode() != 202) throw new IllegalStateException("$export kick-off failed (" + kick.statusCode() + "): " + kick.body());
             String status = kick.headers().firstValue("Content-Location").orElseThrow();
@@ -233,7 +246,7 @@ public class ApiBenchCommand implements Callable<Integer> {
             seconds[run] = (System.nanoTime() - start) / 1e9;
             resources = 0;
             for (JsonNode out : JSON.readTree(poll.body()).path("output")) resources += out.path("count").asLong();
-            http.send(HttpRequest.newBuilder(URI.create(status)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            http.send(authorized(HttpRequest.newBuilder(URI.create(status)).DELETE().build()), HttpResponse.BodyHandlers.discarding());
         }
         double median = BenchMath.median(seconds);
         System.err.printf("%-50s %,d resources, median %.2f s: %,.0f resources/s%n", "FHIR system $export", resources, median, resources / median);
@@ -245,7 +258,7 @@ public class ApiBenchCommand implements Callable<Integer> {
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build(),
+        return http.send(authorized(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build()),
                 HttpResponse.BodyHandlers.ofString());
     }
 
