@@ -4,6 +4,7 @@
 // or in another patient's compartment. Encounter/[id]/$everything ($focusType 'Encounter', $paths null): the
 // encounter, every resource that references it, and what those reference directly (its patient too). Placeholders and deleted resources are left out. Sorted by key and paged by
 // keyset: $after the last key of the previous page (null: the first page), $count the page size.
+// $start, $end (epoch ms, null: open): only resources whose care date (n.time) lies between, and those without one.
 // $key: the patient's key; $types: resource types to keep (null: all); $since: only resources last updated at or
 // after this instant (null: any).
 // Returns one row (none when the patient does not exist): total (after the filters), remaining (from $after on) and
@@ -36,7 +37,9 @@ ORDER BY row.n.key
 // grouped by p: one row for an existing patient even when the filters leave nothing
 WITH p, collect(row) AS all
 WITH [row IN all WHERE ($types IS NULL OR row.n.resourceType IN $types)
-                   AND ($since IS NULL OR datetime(row.n.lastUpdated) >= datetime($since))] AS rows
+                   AND ($since IS NULL OR datetime(row.n.lastUpdated) >= datetime($since))
+                   AND (row.n = p OR row.n.time IS NULL OR ($start IS NULL OR datetime(row.n.time).epochMillis >= $start)
+                        AND ($end IS NULL OR datetime(row.n.time).epochMillis <= $end))] AS rows
 WITH rows, [row IN rows WHERE $after IS NULL OR row.n.key > $after] AS rest
 RETURN size(rows) AS total, size(rest) AS remaining,
        [row IN rest[0..$count] | {key: row.n.key, type: row.n.resourceType, id: row.n.id, json: row.n.json,

@@ -54,7 +54,7 @@ public final class Conformance {
                     "above", "in", "not-in", "of-type"),
             RestSearchParameterTypeEnum.STRING, List.of("missing", "exact", "contains", "text"),
             RestSearchParameterTypeEnum.DATE, List.of("missing"),
-            RestSearchParameterTypeEnum.REFERENCE, List.of("missing", "identifier", "[type]", "below", "above"),
+            RestSearchParameterTypeEnum.REFERENCE, List.of("missing", "identifier", "[type]"),
             RestSearchParameterTypeEnum.QUANTITY, List.of("missing"),
             RestSearchParameterTypeEnum.NUMBER, List.of("missing"),
             RestSearchParameterTypeEnum.URI, List.of("missing", "below", "above")));
@@ -136,7 +136,7 @@ public final class Conformance {
                     "starts with, folding case, accents and ligatures (`ü` = `u`, `ß` = `ss`, `æ` = `ae`); escapes `\\,` `\\$` `\\|`",
                     CONF_SEARCH_TEST + "stringFoldingAndEscapes"),
             new Row(Table.SEARCH, "modifiers", Status.SERVED,
-                    "token `:not :text :code-text :text-advanced :below :above :in :not-in :of-type`; string `:exact :contains :text`; uri `:below :above`; reference `:identifier :[type]`, chains; `:missing` on all",
+                    "token `:not :text :code-text :text-advanced :below :above :in :not-in :of-type`; string `:exact :contains :text`; uri `:below :above`; reference `:identifier :[type]`, chains; `_id:not`; `:missing` on all",
                     CONF_SEARCH_TEST + "modifiers"),
             new Row(Table.SEARCH, "`_text`, `_content`, `_sort=_score`", Status.SERVED,
                     "Neo4j's full-text index (Lucene) over the narrative and the whole resource; words AND, commas OR, `\"phrases\"`, `word*`",

@@ -59,21 +59,31 @@ public class EverythingProvider {
                                       @OperationParam(name = "_count") IntegerType countParam,
                                       @OperationParam(name = "_cursor") StringType cursor,
                                       RequestDetails request) {
-        return everything("Encounter", id, type, sinceParam, countParam, cursor, request);
+        return everything("Encounter", id, type, sinceParam, null, null, countParam, cursor, request);
     }
 
     @Operation(name = "$everything", idempotent = true, type = Patient.class)
     public Bundle everything(@IdParam IdType id,
                              @OperationParam(name = "_type", max = OperationParam.MAX_UNLIMITED) List<StringType> type,
                              @OperationParam(name = "_since") StringType sinceParam,
+                             @OperationParam(name = "start") StringType start,
+                             @OperationParam(name = "end") StringType end,
                              @OperationParam(name = "_count") IntegerType countParam,
                              @OperationParam(name = "_cursor") StringType cursor,
                              RequestDetails request) {
-        return everything("Patient", id, type, sinceParam, countParam, cursor, request);
+        return everything("Patient", id, type, sinceParam, start, end, countParam, cursor, request);
     }
 
-    private Bundle everything(String focus, IdType id, List<StringType> type, StringType sinceParam, IntegerType countParam,
-                              StringType cursor, RequestDetails request) {
+    /** A care-date bound of Patient/$everything ({@code start}, {@code end}): a date's first or last millisecond. */
+    private static Long careDate(StringType value, boolean first) {
+        if (value == null || value.getValue() == null || value.getValue().isBlank()) return null;
+        long[] range = org.caregraph.search.SearchRanges.date(value.getValue().strip());
+        if (range == null) throw new InvalidRequestException((first ? "start" : "end") + ": '" + value.getValue() + "' is not a FHIR date");
+        return first ? range[0] : range[1];
+    }
+
+    private Bundle everything(String focus, IdType id, List<StringType> type, StringType sinceParam, StringType start,
+                              StringType end, IntegerType countParam, StringType cursor, RequestDetails request) {
         List<String> types = OperationParams.types(fhir, type);
         String since = OperationParams.since(sinceParam);
         int count = countParam == null || countParam.getValue() == null ? DEFAULT_COUNT : countParam.getValue();
@@ -87,6 +97,8 @@ public class EverythingProvider {
         params.put("paths", focus.equals("Patient") ? compartment.paths() : null);
         params.put("types", types);
         params.put("since", since);
+        params.put("start", careDate(start, true));
+        params.put("end", careDate(end, false));
         params.put("after", after);
         params.put("count", count);
         Page page = reader.list(Access.current(), "everything", params, r -> new Page(r.get("total").asInt(), r.get("remaining").asInt(),
@@ -112,6 +124,8 @@ public class EverythingProvider {
             query.add("_count=" + count);
             if (types != null) query.add("_type=" + encode(String.join(",", types)));
             if (since != null) query.add("_since=" + encode(since));
+            if (start != null && start.hasValue()) query.add("start=" + encode(start.getValue()));
+            if (end != null && end.hasValue()) query.add("end=" + encode(end.getValue()));
             query.add("_cursor=" + encode(last));
             bundle.addLink().setRelation("next").setUrl(query.toString());
         }

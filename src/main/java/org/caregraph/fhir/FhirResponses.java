@@ -24,7 +24,7 @@ import org.springframework.web.util.UriComponentsBuilder;
 /**
  * What FHIR's http page asks of every answer beyond HAPI's own: 406 for a format that is not served ({@code _format}
  * or an {@code Accept} naming none of JSON and XML, or another FHIR version than R4), an {@code ETag} on the
- * CapabilityStatement, {@code Location} on an update, and {@code first} and {@code last} paging links on searchsets.
+ * CapabilityStatement, and {@code first} and {@code last} paging links on searchsets.
  */
 @Interceptor
 public class FhirResponses {
@@ -90,9 +90,6 @@ public class FhirResponses {
         RestOperationTypeEnum op = request.getRestOperationType();
         if (op == RestOperationTypeEnum.METADATA && details.getResponseResource() != null) {
             response.setHeader("ETag", "W/\"" + hash(fhir.newJsonParser().encodeResourceToString(details.getResponseResource())) + "\"");
-        }
-        if (op == RestOperationTypeEnum.UPDATE && response.getHeader("Location") == null && response.getHeader("Content-Location") != null) {
-            response.setHeader("Location", response.getHeader("Content-Location"));
         }
         if (details.getResponseResource() instanceof Bundle b && b.getType() == Bundle.BundleType.SEARCHSET) pagingLinks(b);
         return true;

@@ -193,11 +193,13 @@ public class GraphResourceProvider implements IResourceProvider {
     public MethodOutcome update(@IdParam IdType id, @ResourceParam IBaseResource resource, @ConditionalUrlParam String condition,
                                 RequestDetails request) {
         if (id != null && id.hasIdPart()) {
-            String bodyId = resource.getIdElement().getIdPart();
-            if (bodyId != null && !bodyId.equals(id.getIdPart())) throw idMismatch(bodyId, id.getIdPart());
+            // http.html#update: no id in the body, or another one, is a 400 (HAPI may have filled in the URL's)
+            String bodyId = writes.bodyId(request);
+            if (bodyId == null) throw new InvalidRequestException("the resource has no id: an update carries the id '" + id.getIdPart() + "' the request names");
+            if (!bodyId.equals(id.getIdPart())) throw idMismatch(bodyId, id.getIdPart());
             // HAPI puts an If-Match version on the id: then only a change of that very version is written
             Long expected = id.hasVersionIdPart() ? ResourceWrites.ifMatch(id.getVersionIdPart()) : null;
-            return store(writes.json(resource), id.getIdPart(), expected);
+            return located(store(writes.json(resource), id.getIdPart(), expected), request);
         }
         // HAPI drops the body's id on a conditional update: the request itself says what the client sent
         String bodyId = writes.bodyId(request);
@@ -206,8 +208,14 @@ public class GraphResourceProvider implements IResourceProvider {
             String target = conditional.single(typeName, condition).map(k -> k.substring(typeName.length() + 1))
                     .orElse(bodyId != null ? bodyId : UUID.randomUUID().toString());
             if (bodyId != null && !bodyId.equals(target)) throw idMismatch(bodyId, target);
-            return store(writes.json(resource), target, null);
+            return located(store(writes.json(resource), target, null), request);
         });
+    }
+
+    /** An update answers with the Location of the version it wrote, as a create does (HAPI writes none for it). */
+    private static MethodOutcome located(MethodOutcome out, RequestDetails request) {
+        request.getResponse().addHeader("Location", request.getFhirServerBase() + "/" + out.getId().toUnqualified().getValue());
+        return out;
     }
 
     private static InvalidRequestException idMismatch(String bodyId, String target) {

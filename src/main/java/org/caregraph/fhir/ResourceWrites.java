@@ -95,8 +95,8 @@ final class ResourceWrites {
         }
         try {
             new ca.uhn.fhir.jpa.patch.FhirPatch(fhir).apply(target, parameters);
-        } catch (ca.uhn.fhir.rest.server.exceptions.InvalidRequestException | ca.uhn.fhir.parser.DataFormatException
-                 | IllegalArgumentException | IllegalStateException e) {
+        } catch (RuntimeException e) {
+            // whatever FhirPatch throws (a bad path, an operation that does not fit the resource) means it does not apply
             OperationOutcome outcome = new OperationOutcome();
             outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.PROCESSING)
                     .setDiagnostics("the FHIRPath Patch does not apply to " + type + ": " + e.getMessage());

@@ -28,9 +28,14 @@ class OperationsTest extends GraphTest {
         HttpResponse<String> good = http.call("POST", "/fhir/Patient/$validate", "{\"resourceType\":\"Patient\",\"gender\":\"male\"}");
         assertThat(good.statusCode()).as(good.body()).isEqualTo(200);
         assertThat(errors(good.body())).isEmpty();
-        HttpResponse<String> bad = http.call("POST", "/fhir/Patient/$validate", "{\"resourceType\":\"Patient\",\"gender\":\"blue\"}");
+        // parsed, but not valid: Observation.status and .code are required
+        HttpResponse<String> bad = http.call("POST", "/fhir/Observation/$validate", "{\"resourceType\":\"Observation\"}");
         assertThat(bad.statusCode()).isEqualTo(200);
-        assertThat(errors(bad.body())).isNotEmpty();
+        assertThat(errors(bad.body())).anyMatch(m -> m.contains("status")).anyMatch(m -> m.contains("code"));
+        // not even parsed: 400 with an OperationOutcome
+        HttpResponse<String> unparsed = http.call("POST", "/fhir/Patient/$validate", "{\"resourceType\":\"Patient\",\"gender\":\"blue\"}");
+        assertThat(unparsed.statusCode()).isEqualTo(400);
+        assertThat(unparsed.body()).contains("OperationOutcome");
         // a profile stored on the server: Patient.birthDate required
         http.put("""
                 {"resourceType":"StructureDefinition","id":"op-profile","url":"http://example.org/StructureDefinition/needs-birthdate",
@@ -145,7 +150,10 @@ class OperationsTest extends GraphTest {
         http.put("{\"resourceType\":\"Observation\",\"id\":\"op-enc-o\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
                 + "\"subject\":{\"reference\":\"Patient/op-ev\"},\"encounter\":{\"reference\":\"Encounter/op-enc\"}}");
         http.put("{\"resourceType\":\"Observation\",\"id\":\"op-other-o\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
-                + "\"subject\":{\"reference\":\"Patient/op-ev\"}}");
+                + "\"subject\":{\"reference\":\"Patient/op-ev\"},\"effectiveDateTime\":\"2020-06-01\"}");
+        // start and end: care dates (resources without one stay)
+        assertThat(ids(http.get("/fhir/Patient/op-ev/$everything?start=2021-01-01"))).contains("op-ev", "op-enc-o").doesNotContain("op-other-o");
+        assertThat(ids(http.get("/fhir/Patient/op-ev/$everything?start=2020-01-01&end=2020-12-31"))).contains("op-ev", "op-other-o");
         assertThat(ids(http.get("/fhir/Encounter/op-enc/$everything"))).containsExactlyInAnyOrder("op-enc", "op-enc-o", "op-ev", "op-dr");
         assertThat(http.get("/fhir/Encounter/op-none/$everything").statusCode()).isEqualTo(404);
     }

@@ -7,8 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * A {@code _text} or {@code _content} value as a Lucene query on one field of the full-text index: its words are all
- * required, {@code "quoted phrases"} stay phrases, a trailing {@code *} is a prefix; every other Lucene operator is
- * escaped, so a value is always words, never query syntax the client did not mean.
+ * required (each a phrase of the tokens the analyzer makes of it), {@code "quoted phrases"} stay phrases, a trailing
+ * {@code *} is a prefix; every other Lucene operator is escaped, so a value is always words, never query syntax the
+ * client did not mean.
  */
 final class FullTextQuery {
     private static final Pattern TERM = Pattern.compile("\"([^\"]*)\"|(\\S+)");
@@ -29,7 +30,9 @@ final class FullTextQuery {
                 String word = m.group(2);
                 boolean prefix = word.length() > 1 && word.endsWith("*");
                 String escaped = escape(prefix ? word.substring(0, word.length() - 1) : word);
-                if (!escaped.isEmpty() && !List.of("AND", "OR", "NOT").contains(word)) terms.add(escaped + (prefix ? "*" : ""));
+                if (escaped.isEmpty() || List.of("AND", "OR", "NOT").contains(word)) continue;
+                // a word the analyzer splits ("sec-code-b", "8302-2") is a phrase of its parts, not any one of them
+                terms.add(prefix ? escaped + "*" : "\"" + escaped + "\"");
             }
         }
         if (terms.isEmpty()) throw SearchPlanner.bad("'" + value + "' has no word to search for");

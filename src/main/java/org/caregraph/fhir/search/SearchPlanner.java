@@ -231,8 +231,12 @@ final class SearchPlanner {
         }
         if (refused != null) throw bad(name + " is not supported: " + refused);
         if ("_id".equals(base)) {
-            if (modifier != null) modifierError(name, modifier);
+            if (modifier != null && !modifier.equals("not")) modifierError(name, modifier);
             values = values.stream().map(SearchRanges::unescape).toList();
+            if (modifier != null) {
+                b.conditions.add(Map.of("kind", "id", "values", values, "negate", true));
+                return;
+            }
             b.conditions.add(Map.of("kind", "id", "values", values, "negate", false));
             b.start(RANK_IDS, "search/anchor-ids", Map.of("anchorKeys", values.stream().map(v -> type + "/" + v).toList()));
             return;

@@ -136,6 +136,7 @@ class SearchConformanceTest extends GraphTest {
         table.put("ValueSet?url=http://example.org/vs/pets|2.0", List.of("sc-vs"));
         table.put("ValueSet?url=http://example.org/vs/pets|1.0", List.of());
         table.put("Patient?name:text=jurgen", List.of("sc-p1"));
+        table.put("Patient?_id:not=sc-p1", List.of("sc-p2"));
         for (var row : table.entrySet()) assertThat(matches(row.getKey())).as(row.getKey()).containsExactlyInAnyOrderElementsOf(row.getValue());
         assertThat(send("Observation?code:in=http://unknown/vs", null).statusCode()).isEqualTo(400);
         assertThat(send("Observation?date:exact=2021", null).statusCode()).isEqualTo(400);
