@@ -44,9 +44,9 @@ class FhirServerConfig {
         server.registerInterceptor(searchCapabilities);
         server.registerInterceptor(new FhirAccess());
         server.registerInterceptor(new FhirResponses(fhir));
-        // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
-        // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'
-        // SearchBundles (plans and keyset cursors, no results)
+        // searches and histories are paged by page id: the provider keeps the last 100 SearchBundles (plans and keyset
+        // cursors, no results) and HistoryBundles (bounded by their first request's time); _count is the page size
+        // within these bounds
         FifoMemoryPagingProvider paging = new FifoMemoryPagingProvider(100);
         paging.setDefaultPageSize(50);
         paging.setMaximumPageSize(500);

@@ -48,7 +48,7 @@ public class ResourceValidation {
     /** The OperationOutcome of validating {@code resource} (against {@code profile} too when given). */
     public OperationOutcome validate(AccessContext access, IBaseResource resource, String profile) {
         ValidationOptions options = new ValidationOptions();
-        if (profile != null && !profile.isBlank()) options.addProfile(profile);
+        if (profile != null && !profile.isBlank()) options.addProfile(canonical(profile));
         ValidationResult result = validator.validateWithResult(resource, options);
         OperationOutcome outcome = (OperationOutcome) result.toOperationOutcome();
         if (!outcome.hasIssue()) {
@@ -56,6 +56,12 @@ public class ResourceValidation {
                     .setCode(OperationOutcome.IssueType.INFORMATIONAL).setDiagnostics("No issues detected during validation");
         }
         return outcome;
+    }
+
+    /** HAPI hands a {@code valueUri} profile parameter over as its toString, {@code UriType[http://...]}. */
+    private static String canonical(String profile) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[A-Za-z]+Type\\[(.*)]$").matcher(profile.strip());
+        return m.matches() ? m.group(1) : profile.strip();
     }
 
     OperationOutcome ok(String message) {

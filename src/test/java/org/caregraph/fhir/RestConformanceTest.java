@@ -234,4 +234,26 @@ class RestConformanceTest extends GraphTest {
             assertThat(r.get("searchRevInclude").toString()).as(type).contains("\"*\"");
         }
     }
+
+    @Test
+    void historyPagesAreStable() {
+        for (int i = 0; i < 3; i++) http.put(patient("rc-hs" + i, "Hist" + i));
+        JsonNode first = FhirHttp.json(http.get("/fhir/Patient/_history?_count=2").body());
+        int total = first.get("total").asInt();
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        for (JsonNode e : first.path("entry")) seen.add(e.get("fullUrl").asText() + " " + e.at("/resource/meta/versionId").asText() + e.at("/request/method").asText());
+        // written between two page requests: not in this history, and nothing shifts
+        http.put(patient("rc-hs-late", "Late"));
+        String next = null;
+        for (JsonNode l : first.path("link")) if (l.get("relation").asText().equals("next")) next = l.get("url").asText();
+        JsonNode second = FhirHttp.json(http.get(next).body());
+        assertThat(second.get("total").asInt()).isEqualTo(total);
+        for (JsonNode e : second.path("entry")) {
+            assertThat(seen).doesNotContain(e.get("fullUrl").asText() + " " + e.at("/resource/meta/versionId").asText() + e.at("/request/method").asText());
+            assertThat(e.get("fullUrl").asText()).doesNotContain("rc-hs-late");
+        }
+        // another token cannot page through it
+        String other = token("other-client", null, null, java.util.List.of("system/*.rs"));
+        assertThat(new FhirHttp(httpPort, other).get(next).statusCode()).isEqualTo(404);
+    }
 }

@@ -1,8 +1,7 @@
 package org.caregraph.fhir.search;
 
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import org.caregraph.security.AccessContext;
-import org.caregraph.security.Access;
+import org.caregraph.fhir.PageOwner;
 import ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.server.method.ResponsePage;
@@ -37,22 +36,8 @@ final class SearchBundle implements IBundleProvider {
         this.search = search;
         this.plans = plans;
         this.plan = plans.getFirst();
-        this.owner = owner(access);
+        this.owner = PageOwner.of(access);
         cursors.put(0, null);
-    }
-
-    private static String owner(AccessContext access) {
-        return access.kind() + " " + access.clientId() + " " + access.user() + " " + access.patient() + " " + access.scopes();
-    }
-
-    /**
-     * The caller of a page request: the one who ran the search. A paging link replayed with another token finds no
-     * such search (404), and each page is read with the current caller's context anyway.
-     */
-    private static AccessContext caller(String owner) {
-        AccessContext access = Access.current();
-        if (!owner.equals(owner(access))) throw new ResourceNotFoundException("no such search page");
-        return access;
     }
 
     @Override
@@ -71,7 +56,7 @@ final class SearchBundle implements IBundleProvider {
         // _maxresults: nothing from there on
         if (plan.maxResults() != null) to = Math.min(to, plan.maxResults());
         int size = Math.max(0, to - from);
-        AccessContext access = caller(owner);
+        AccessContext access = PageOwner.caller(owner);
         List<GraphSearch.Row> fetched = plans.size() == 1
                 ? search.page(access, plan, start.getValue(), from - start.getKey(), size + 1)
                 : merged(access, start.getValue(), from - start.getKey(), size + 1);
@@ -95,7 +80,7 @@ final class SearchBundle implements IBundleProvider {
     @Override
     public synchronized Integer size() {
         if (size == null && plan.total()) {
-            AccessContext access = caller(owner);
+            AccessContext access = PageOwner.caller(owner);
             size = plans.stream().mapToInt(p -> search.count(access, p)).sum();
             if (plan.maxResults() != null) size = Math.min(size, plan.maxResults());
         }
