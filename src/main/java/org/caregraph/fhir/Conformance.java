@@ -182,6 +182,8 @@ public final class Conformance {
             // formats
             new Row(Table.FORMATS, "`_format`, `Accept`", Status.SERVED,
                     "JSON and XML (`json`, `xml`, `application/fhir+json`, …); anything else → 406", CONF_REST_TEST + "formats"),
+            new Row(Table.FORMATS, "request bodies", Status.SERVED,
+                    "FHIR JSON and XML, JSON Patch, FHIRPath Patch, forms for `_search`; another `Content-Type` → 415", CONF_REST_TEST + "formats"),
             new Row(Table.FORMATS, "`fhirVersion` MIME parameter", Status.SERVED,
                     "answered in `Content-Type` when asked; a version other than 4.0 → 406", CONF_REST_TEST + "formats"),
             new Row(Table.FORMATS, "RDF (Turtle)", Status.NOT_SUPPORTED, "406: HAPI's Turtle encoder is not part of this server", CONF_REST_TEST + "formats"));

@@ -22,8 +22,9 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /**
- * What FHIR's http page asks of every answer beyond HAPI's own: 406 for a format that is not served ({@code _format}
- * or an {@code Accept} naming none of JSON and XML, or another FHIR version than R4), an {@code ETag} on the
+ * What FHIR's http page asks of every answer beyond HAPI's own: 415 for a body in a format that is not read, 406 for
+ * a format that is not served ({@code _format} or an {@code Accept} naming none of JSON and XML, or another FHIR
+ * version than R4), an {@code ETag} on the
  * CapabilityStatement, and {@code first} and {@code last} paging links on searchsets.
  */
 @Interceptor
@@ -32,6 +33,10 @@ public class FhirResponses {
     private static final Set<String> FORMATS = Set.of("json", "xml", "html", "application/fhir+json", "application/json",
             "application/json+fhir", "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml",
             "text/json", "text/html", "text/xml+fhir");
+    /** The bodies read: FHIR JSON and XML, the patch formats (XML Patch is then refused as such), forms (_search). */
+    private static final Set<String> BODIES = Set.of("application/fhir+json", "application/json", "application/json+fhir",
+            "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml", "application/json-patch+json",
+            "application/xml-patch+xml", "application/x-www-form-urlencoded");
     /** Accept entries that leave the choice to the server. */
     private static final Set<String> ANY = Set.of("*/*", "application/*", "text/*");
 
@@ -45,6 +50,11 @@ public class FhirResponses {
     public boolean negotiate(HttpServletRequest request, HttpServletResponse response) {
         // Bulk Data kick-off answers a wrong Accept itself (400, as its specification says)
         if (request.getRequestURI().contains("$export")) return true;
+        String contentType = request.getContentType();
+        if (contentType != null && request.getContentLengthLong() != 0 && !BODIES.contains(mime(contentType))) {
+            throw status(415, "Content-Type '" + contentType + "' is not a FHIR format this server reads "
+                    + "(application/fhir+json, application/fhir+xml, a JSON Patch, or a form for _search)");
+        }
         String format = request.getParameter(Constants.PARAM_FORMAT);
         if (format != null && !FORMATS.contains(mime(format))) {
             throw notAcceptable("_format '" + format + "' is not served: json or xml");
@@ -79,10 +89,14 @@ public class FhirResponses {
     }
 
     private static BaseServerResponseException notAcceptable(String message) {
+        return status(406, message);
+    }
+
+    private static BaseServerResponseException status(int status, String message) {
         OperationOutcome outcome = new OperationOutcome();
         outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.NOTSUPPORTED)
                 .setDiagnostics(message);
-        BaseServerResponseException e = BaseServerResponseException.newInstance(406, message);
+        BaseServerResponseException e = BaseServerResponseException.newInstance(status, message);
         e.setOperationOutcome(outcome);
         return e;
     }

@@ -201,6 +201,7 @@ class RestConformanceTest extends GraphTest {
         assertThat(http.get("/fhir/Patient/rc-fmt", "Accept", "application/fhir+xml").body()).startsWith("<Patient");
         assertThat(http.get("/fhir/Patient/rc-fmt?_format=text/turtle").statusCode()).isEqualTo(406);
         assertThat(http.get("/fhir/Patient/rc-fmt", "Accept", "text/plain").statusCode()).isEqualTo(406);
+        assertThat(http.call("POST", "/fhir/Patient", "gender=female", "Content-Type", "text/plain").statusCode()).isEqualTo(415);
         assertThat(http.get("/fhir/Patient/rc-fmt", "Accept", "application/fhir+json; fhirVersion=3.0").statusCode()).isEqualTo(406);
         HttpResponse<String> versioned = http.get("/fhir/Patient/rc-fmt", "Accept", "application/fhir+json; fhirVersion=4.0");
         assertThat(versioned.statusCode()).isEqualTo(200);
