@@ -65,6 +65,7 @@ public class SearchParams {
 
     private final FhirContext fhir;
     private final Map<String, Map<String, Param>> byType = new HashMap<>();
+    private final Map<String, Set<String>> composites = new HashMap<>();
     private final ThreadLocal<FHIRPathEngine> engines;
 
     public SearchParams(FhirContext fhir) {
@@ -74,6 +75,9 @@ public class SearchParams {
         for (String type : fhir.getResourceTypes().stream().sorted().toList()) {
             Map<String, Param> params = new LinkedHashMap<>();
             for (RuntimeSearchParam sp : fhir.getResourceDefinition(type).getSearchParams()) {
+                if (sp.getParamType() == RestSearchParameterTypeEnum.COMPOSITE) {
+                    composites.computeIfAbsent(type, t -> new java.util.TreeSet<>()).add(sp.getName());
+                }
                 if (!INDEXED.contains(sp.getParamType()) || NATIVE.contains(sp.getName()) || sp.getPath() == null
                         || sp.getPath().isBlank()) continue;
                 // the shared meta parameters are written for 'Resource'; the engine evaluates paths of the type itself
@@ -84,13 +88,30 @@ public class SearchParams {
                 params.put(sp.getName(), new Param(type, sp.getName(), sp.getParamType(), expression,
                         engine.parse(expression), paths, coded, List.copyOf(sp.getTargets()), sp.getUri()));
             }
+            // R4's common parameters that HAPI's context does not carry (search.html, "Parameters for all resources")
+            for (String[] extra : EXTRA) {
+                if (params.containsKey(extra[0])) continue;
+                String expression = extra[2].replace("Resource.", type + ".");
+                params.put(extra[0], new Param(type, extra[0], RestSearchParameterTypeEnum.valueOf(extra[1]), expression,
+                        engine.parse(expression), null, false, List.of(), extra[3]));
+            }
             byType.put(type, params);
         }
     }
 
+    /** name, type, expression, definition of the common parameters added to every type. */
+    private static final String[][] EXTRA = {
+            {"_source", "URI", "Resource.meta.source", "http://hl7.org/fhir/SearchParameter/Resource-source"},
+            {"_language", "TOKEN", "Resource.language", "http://hl7.org/fhir/SearchParameter/Resource-language"}};
+
     /** The indexed parameters of {@code type}, by name. */
     public Map<String, Param> of(String type) {
         return byType.getOrDefault(type, Map.of());
+    }
+
+    /** The names of the type's composite parameters (not indexed). */
+    public Set<String> composites(String type) {
+        return composites.getOrDefault(type, Set.of());
     }
 
     public Param get(String type, String name) {
