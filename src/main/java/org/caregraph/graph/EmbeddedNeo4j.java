@@ -12,6 +12,7 @@ import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.io.ByteUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,11 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         this.boltUri = "bolt://" + props.boltAddress() + ":" + port;
         log.info("Embedded Neo4j ready in {} ms: data {}, Bolt {} (Neo4j Browser / cypher-shell can attach here)",
                 (System.nanoTime() - started) / 1_000_000, home, boltUri);
+    }
+
+    /** The default database in-process: the writer's fast path (everything else goes through the driver). */
+    public GraphDatabaseService database() {
+        return dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
     }
 
     public String boltUri() {

@@ -13,13 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.neo4j.driver.Driver;
-import org.neo4j.driver.Record;
-import org.neo4j.driver.TransactionCallback;
-import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.Value;
 import org.neo4j.driver.Values;
+import org.caregraph.graph.WriteTransactions.Tx;
 import org.caregraph.security.AccessContext;
 import org.caregraph.security.SmartScope.Action;
 import org.caregraph.security.WriteRefusedException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,14 +36,15 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class GraphWriter {
-    private final Driver driver;
+    private final WriteTransactions transactions;
     private final PatientCompartment compartment;
     private final ReentrantLock lock = new ReentrantLock();
     // counts committed write transactions, so that in-memory read caches know when they are stale
     private final AtomicLong generation = new AtomicLong();
 
-    public GraphWriter(Driver driver, PatientCompartment compartment) {
-        this.driver = driver;
+    public GraphWriter(Driver driver, ObjectProvider<EmbeddedNeo4j> embedded, PatientCompartment compartment) {
+        EmbeddedNeo4j store = embedded.getIfAvailable();
+        this.transactions = new WriteTransactions(driver, store == null ? null : store.database());
         this.compartment = compartment;
     }
 
@@ -80,8 +81,8 @@ public class GraphWriter {
         });
     }
 
-    private static void checkVersion(TransactionContext tx, String key, long expected) {
-        List<Record> rows = tx.run(Cypher.query("resource-version"), Values.parameters("key", key)).list();
+    private static void checkVersion(Tx tx, String key, long expected) {
+        List<Value> rows = tx.run(Cypher.query("resource-version"), Values.parameters("key", key)).list();
         Long current = rows.isEmpty() ? null : rows.getFirst().get("versionId").asLong();
         if (current == null || current != expected) throw new VersionConflictException(key, expected, current);
     }
@@ -168,16 +169,16 @@ public class GraphWriter {
         requireUnrestricted(access, "terminology loads");
         if (concepts.isEmpty() && isA.isEmpty()) return new ConceptWriteResult(0, 0, 0, 0, 0, 0);
         return inWriteTransaction(access, tx -> {
-            Record c = concepts.isEmpty() ? null
+            Value c = concepts.isEmpty() ? null
                     : tx.run(Cypher.query("terminology-concepts"), Values.parameters("rows", concepts)).single();
-            Record e = isA.isEmpty() ? null
+            Value e = isA.isEmpty() ? null
                     : tx.run(Cypher.query("terminology-is-a"), Values.parameters("edges", isA)).single();
             return new ConceptWriteResult(count(c, "created"), count(c, "updated"), count(c, "unchanged"),
                     count(e, "created"), count(e, "existing"), count(e, "missing"));
         });
     }
 
-    private static long count(Record row, String column) {
+    private static long count(Value row, String column) {
         return row == null ? 0 : row.get(column).asLong();
     }
 
@@ -195,11 +196,11 @@ public class GraphWriter {
         }
     }
 
-    private <T> T inWriteTransaction(AccessContext access, TransactionCallback<T> work) {
+    private <T> T inWriteTransaction(AccessContext access, java.util.function.Function<Tx, T> work) {
         java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
         lock.lock();
-        try (var session = driver.session()) {
-            T result = session.executeWrite(work);
+        try {
+            T result = transactions.execute(work);
             generation.incrementAndGet();
             return result;
         } finally {
@@ -238,7 +239,7 @@ public class GraphWriter {
         return inWriteTransaction(access, tx -> tx.run(Cypher.query("nlp-prune-concepts")).single().get("pruned").asLong());
     }
 
-    private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> given) {
+    private WriteResult writeIn(Tx tx, List<ResourceRecord> given) {
         return writeIn(tx, given, "write-resources", false);
     }
 
@@ -247,7 +248,7 @@ public class GraphWriter {
      * place), ended by write-node. Resources derived from notes are ordinary writes (write-resources) in the same
      * transaction.
      */
-    private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> given, String head, boolean force) {
+    private WriteResult writeIn(Tx tx, List<ResourceRecord> given, String head, boolean force) {
         Set<String> changed = writeNodes(tx, given, head, force);
         List<ResourceRecord> derived = derived(given);
         if (!derived.isEmpty()) changed.addAll(writeNodes(tx, derived, "write-resources", false));
@@ -319,7 +320,7 @@ public class GraphWriter {
      * Notes analyzed again with the same findings are not rewritten (same content), but they are now analyzed with
      * this analyzer version (nlp-version.cypher), so that a rerun does not pick them again.
      */
-    private static void markAnalyzed(TransactionContext tx, List<ResourceRecord> batch, Set<String> changed) {
+    private static void markAnalyzed(Tx tx, List<ResourceRecord> batch, Set<String> changed) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ResourceRecord r : batch) {
             if (r.nlp() != null && r.nlp().version() != null && !changed.contains(r.key())) {
@@ -330,7 +331,7 @@ public class GraphWriter {
     }
 
     /** Step 1: the nodes of {@code records} (head + write-node); returns the keys written. */
-    private static Set<String> writeNodes(TransactionContext tx, List<ResourceRecord> records, String head, boolean force) {
+    private static Set<String> writeNodes(Tx tx, List<ResourceRecord> records, String head, boolean force) {
         List<Map<String, Object>> nodes = new ArrayList<>(records.size());
         for (ResourceRecord r : records) nodes.add(r.nodeParameters());
         Set<String> written = new HashSet<>();
@@ -351,7 +352,7 @@ public class GraphWriter {
      * resources (write-mentions.cypher); derived resources the new analysis no longer yields are deleted like a FHIR
      * delete (delete-resource.cypher), in the same transaction. The old mentions went in step 1 with the old content.
      */
-    private static void writeMentions(TransactionContext tx, Iterable<ResourceRecord> changed) {
+    private static void writeMentions(Tx tx, Iterable<ResourceRecord> changed) {
         Map<String, Map<String, Object>> concepts = new LinkedHashMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ResourceRecord r : changed) {
@@ -384,7 +385,7 @@ public class GraphWriter {
         return row;
     }
 
-    private static void writeAnalyses(TransactionContext tx, List<Map<String, Object>> rows) {
+    private static void writeAnalyses(Tx tx, List<Map<String, Object>> rows) {
         List<String> stale = new ArrayList<>();
         tx.run(Cypher.query("write-mentions"), Values.parameters("rows", rows))
                 .forEachRemaining(rec -> stale.addAll(rec.get("stale").asList(v -> v.asString())));
@@ -392,14 +393,14 @@ public class GraphWriter {
     }
 
     /** Conditional references resolved against identifiers already stored (a real resource wins over a placeholder). */
-    private static Map<String, String> resolveConditional(TransactionContext tx, Iterable<ResourceRecord> batch) {
+    private static Map<String, String> resolveConditional(Tx tx, Iterable<ResourceRecord> batch) {
         Set<String> idents = new HashSet<>();
         for (ResourceRecord r : batch) {
             for (ResourceRecord.Ref ref : r.refs()) if (ref.ident() != null) idents.add(ref.ident());
         }
         if (idents.isEmpty()) return Map.of();
         Map<String, String> out = new HashMap<>();
-        for (Record rec : tx.run(Cypher.query("resolve-identifiers"), Values.parameters("idents", List.copyOf(idents))).list()) {
+        for (Value rec : tx.run(Cypher.query("resolve-identifiers"), Values.parameters("idents", List.copyOf(idents))).list()) {
             out.put(rec.get("ident").asString(), rec.get("key").asString());
         }
         return out;
@@ -445,17 +446,17 @@ public class GraphWriter {
      *
      * @return the deletes of resources the caller may not see: to it they do not exist, so there is nothing to delete
      */
-    private Set<String> checkWrites(TransactionContext tx, AccessContext access, List<ResourceRecord> records,
+    private Set<String> checkWrites(Tx tx, AccessContext access, List<ResourceRecord> records,
                                     List<String> deletes) {
         if (access.unrestricted()) return Set.of();
         List<String> keys = new ArrayList<>(deletes);
         records.forEach(r -> keys.add(r.key()));
-        Map<String, Record> stored = new HashMap<>();
+        Map<String, Value> stored = new HashMap<>();
         tx.run(Cypher.query("security/write-targets"), Values.parameters("keys", keys))
                 .forEachRemaining(rec -> stored.put(rec.get("key").asString(), rec));
         Set<String> hidden = new HashSet<>();
         for (String key : deletes) {
-            Record s = stored.get(key);
+            Value s = stored.get(key);
             if (s == null) continue; // nothing to delete
             if (!visible(access, s)) {
                 hidden.add(key);
@@ -467,7 +468,7 @@ public class GraphWriter {
         }
         Map<String, String> resolved = resolveConditional(tx, records);
         for (ResourceRecord r : records) {
-            Record s = stored.get(r.key());
+            Value s = stored.get(r.key());
             if (s != null && !visible(access, s)) throw WriteRefusedException.notVisible(r.key());
             Action action = s != null && s.get("current").asBoolean() ? Action.UPDATE : Action.CREATE;
             List<String> comps = compartments(r, resolved);
@@ -482,7 +483,7 @@ public class GraphWriter {
         return hidden;
     }
 
-    private boolean visible(AccessContext access, Record stored) {
+    private boolean visible(AccessContext access, Value stored) {
         String type = stored.get("type").asString();
         List<String> comps = stored.get("compartments").isNull() ? (compartment.types().contains(type) ? List.of() : null)
                 : stored.get("compartments").asList(v -> v.asString());
@@ -504,10 +505,10 @@ public class GraphWriter {
     public void linkJourneys(AccessContext access) {
         java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
         lock.lock();
-        try (var session = driver.session()) {
+        try {
             long linked;
             do {
-                linked = session.executeWrite(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("limit", 1000))
+                linked = transactions.execute(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("limit", 1000))
                         .single().get("linked").asLong());
                 generation.incrementAndGet();
             } while (linked > 0);
