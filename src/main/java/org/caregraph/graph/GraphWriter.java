@@ -14,8 +14,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Value;
-import org.neo4j.driver.Values;
 import org.caregraph.graph.WriteTransactions.Tx;
+import static org.caregraph.graph.WriteTransactions.params;
 import org.caregraph.security.AccessContext;
 import org.caregraph.security.SmartScope.Action;
 import org.caregraph.security.WriteRefusedException;
@@ -82,7 +82,7 @@ public class GraphWriter {
     }
 
     private static void checkVersion(Tx tx, String key, long expected) {
-        List<Value> rows = tx.run(Cypher.query("resource-version"), Values.parameters("key", key)).list();
+        List<Value> rows = tx.run(Cypher.query("resource-version"), params("key", key)).list();
         Long current = rows.isEmpty() ? null : rows.getFirst().get("versionId").asLong();
         if (current == null || current != expected) throw new VersionConflictException(key, expected, current);
     }
@@ -124,13 +124,13 @@ public class GraphWriter {
             for (Op op : ops) if (op.expectedVersion() != null) checkVersion(tx, op.key(), op.expectedVersion());
             for (Op op : ops) {
                 if (op.deleteKey() != null && !hidden.contains(op.deleteKey())) {
-                    tx.run(Cypher.query("delete-resource"), Values.parameters("key", op.deleteKey())).consume();
+                    tx.run(Cypher.query("delete-resource"), params("key", op.deleteKey())).consume();
                 }
             }
             List<ResourceRecord> records = ops.stream().map(Op::record).filter(r -> r != null).toList();
             if (!records.isEmpty()) writeIn(tx, records);
             Map<String, Stored> out = new HashMap<>();
-            tx.run(Cypher.query("resource-versions"), Values.parameters("keys", ops.stream().map(Op::key).distinct().toList()))
+            tx.run(Cypher.query("resource-versions"), params("keys", ops.stream().map(Op::key).distinct().toList()))
                     .forEachRemaining(r -> out.put(r.get("key").asString(), new Stored(r.get("versionId").asLong(),
                             r.get("lastUpdated").asString(), r.get("deleted").asBoolean())));
             return out;
@@ -147,7 +147,7 @@ public class GraphWriter {
         return inWriteTransaction(access, tx -> {
             // a resource the caller may not see is, to it, one that does not exist: nothing to delete
             if (!checkWrites(tx, access, List.of(), List.of(key)).isEmpty()) return Optional.<Long>empty();
-            Optional<Long> version = tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).list()
+            Optional<Long> version = tx.run(Cypher.query("delete-resource"), params("key", key)).list()
                     .stream().findFirst().map(r -> r.get("versionId").asLong());
             // a deleted note no longer mentions anything: what NLP derived from it goes with it
             if (version.isPresent()) writeAnalyses(tx, List.of(analysisRow(key, null, List.of(), List.of())));
@@ -170,9 +170,9 @@ public class GraphWriter {
         if (concepts.isEmpty() && isA.isEmpty()) return new ConceptWriteResult(0, 0, 0, 0, 0, 0);
         return inWriteTransaction(access, tx -> {
             Value c = concepts.isEmpty() ? null
-                    : tx.run(Cypher.query("terminology-concepts"), Values.parameters("rows", concepts)).single();
+                    : tx.run(Cypher.query("terminology-concepts"), params("rows", concepts)).single();
             Value e = isA.isEmpty() ? null
-                    : tx.run(Cypher.query("terminology-is-a"), Values.parameters("edges", isA)).single();
+                    : tx.run(Cypher.query("terminology-is-a"), params("edges", isA)).single();
             return new ConceptWriteResult(count(c, "created"), count(c, "updated"), count(c, "unchanged"),
                     count(e, "created"), count(e, "existing"), count(e, "missing"));
         });
@@ -180,6 +180,29 @@ public class GraphWriter {
 
     private static long count(Value row, String column) {
         return row == null ? 0 : row.get(column).asLong();
+    }
+
+    /**
+     * The shared Concepts of codings about to be written, as write-codes writes them with their resources (first
+     * display kept, other displays as synonyms), without the resources: an import writes its set-aside notes' own
+     * concepts first, so that the notes are analyzed with the lexicon their writes will leave.
+     */
+    public void writeCodes(AccessContext access, List<ResourceRecord.Code> codes) {
+        requireUnrestricted(access, "concept writes");
+        if (codes.isEmpty()) return;
+        List<Map<String, Object>> concepts = new ArrayList<>(codes.size());
+        for (ResourceRecord.Code c : codes) concepts.add(conceptRow(c));
+        inWriteTransaction(access, tx -> tx.run(Cypher.query("write-codes"),
+                params("concepts", concepts, "rows", List.of())).list());
+    }
+
+    private static Map<String, Object> conceptRow(ResourceRecord.Code c) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("key", c.key());
+        m.put("system", c.system());
+        m.put("code", c.code());
+        m.put("display", c.display());
+        return m;
     }
 
     /**
@@ -299,17 +322,17 @@ public class GraphWriter {
             if ("Patient".equals(r.type())) journeys.add(r.key());
             else if ("Encounter".equals(r.type()) && r.patient() != null) journeys.add(r.patient());
         }
-        if (!refRows.isEmpty()) tx.run(Cypher.query("write-references"), Values.parameters("rows", refRows)).consume();
-        if (!open.isEmpty()) tx.run(Cypher.query("write-open-references"), Values.parameters("refs", open)).consume();
+        if (!refRows.isEmpty()) tx.run(Cypher.query("write-references"), params("rows", refRows)).consume();
+        if (!open.isEmpty()) tx.run(Cypher.query("write-open-references"), params("refs", open)).consume();
         if (!codeRows.isEmpty()) {
-            tx.run(Cypher.query("write-codes"), Values.parameters("concepts", List.copyOf(concepts.values()), "rows", codeRows)).consume();
+            tx.run(Cypher.query("write-codes"), params("concepts", List.copyOf(concepts.values()), "rows", codeRows)).consume();
         }
         if (!identRows.isEmpty() || !journeys.isEmpty()) {
-            tx.run(Cypher.query("write-identifiers"), Values.parameters("rows", identRows, "journeys", List.copyOf(journeys))).consume();
+            tx.run(Cypher.query("write-identifiers"), params("rows", identRows, "journeys", List.copyOf(journeys))).consume();
         }
         if (!identRows.isEmpty()) {
             List<String> keys = identRows.stream().map(m -> (String) m.get("key")).toList();
-            tx.run(Cypher.query("adopt-placeholders"), Values.parameters("keys", keys)).consume();
+            tx.run(Cypher.query("adopt-placeholders"), params("keys", keys)).consume();
         }
         writeMentions(tx, latest.values());
         if (batch.size() > given.size()) changed.retainAll(given.stream().map(ResourceRecord::key).collect(Collectors.toSet()));
@@ -327,7 +350,7 @@ public class GraphWriter {
                 rows.add(Map.of("key", r.key(), "version", r.nlp().version()));
             }
         }
-        if (!rows.isEmpty()) tx.run(Cypher.query("nlp-version"), Values.parameters("rows", rows)).consume();
+        if (!rows.isEmpty()) tx.run(Cypher.query("nlp-version"), params("rows", rows)).consume();
     }
 
     /** Step 1: the nodes of {@code records} (head + write-node); returns the keys written. */
@@ -335,7 +358,7 @@ public class GraphWriter {
         List<Map<String, Object>> nodes = new ArrayList<>(records.size());
         for (ResourceRecord r : records) nodes.add(r.nodeParameters());
         Set<String> written = new HashSet<>();
-        tx.run(Cypher.query(head + "+write-node"), Values.parameters("rows", nodes, "force", force))
+        tx.run(Cypher.query(head + "+write-node"), params("rows", nodes, "force", force))
                 .forEachRemaining(rec -> written.add(rec.get("key").asString()));
         return written;
     }
@@ -357,20 +380,13 @@ public class GraphWriter {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ResourceRecord r : changed) {
             if (r.nlp() == null) continue;
-            for (ResourceRecord.Code c : r.nlp().concepts()) {
-                Map<String, Object> m = new HashMap<>();
-                m.put("key", c.key());
-                m.put("system", c.system());
-                m.put("code", c.code());
-                m.put("display", c.display());
-                concepts.putIfAbsent(c.key(), m);
-            }
+            for (ResourceRecord.Code c : r.nlp().concepts()) concepts.putIfAbsent(c.key(), conceptRow(c));
             rows.add(analysisRow(r.key(), r.nlp().version(), r.nlp().mentions(),
                     r.nlp().derived().stream().map(ResourceRecord::key).toList()));
         }
         if (rows.isEmpty()) return;
         if (!concepts.isEmpty()) {
-            tx.run(Cypher.query("write-codes"), Values.parameters("concepts", List.copyOf(concepts.values()), "rows", List.of())).consume();
+            tx.run(Cypher.query("write-codes"), params("concepts", List.copyOf(concepts.values()), "rows", List.of())).consume();
         }
         writeAnalyses(tx, rows);
     }
@@ -387,9 +403,9 @@ public class GraphWriter {
 
     private static void writeAnalyses(Tx tx, List<Map<String, Object>> rows) {
         List<String> stale = new ArrayList<>();
-        tx.run(Cypher.query("write-mentions"), Values.parameters("rows", rows))
+        tx.run(Cypher.query("write-mentions"), params("rows", rows))
                 .forEachRemaining(rec -> stale.addAll(rec.get("stale").asList(v -> v.asString())));
-        for (String key : stale) tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).consume();
+        for (String key : stale) tx.run(Cypher.query("delete-resource"), params("key", key)).consume();
     }
 
     /** Conditional references resolved against identifiers already stored (a real resource wins over a placeholder). */
@@ -400,7 +416,7 @@ public class GraphWriter {
         }
         if (idents.isEmpty()) return Map.of();
         Map<String, String> out = new HashMap<>();
-        for (Value rec : tx.run(Cypher.query("resolve-identifiers"), Values.parameters("idents", List.copyOf(idents))).list()) {
+        for (Value rec : tx.run(Cypher.query("resolve-identifiers"), params("idents", List.copyOf(idents))).list()) {
             out.put(rec.get("ident").asString(), rec.get("key").asString());
         }
         return out;
@@ -452,7 +468,7 @@ public class GraphWriter {
         List<String> keys = new ArrayList<>(deletes);
         records.forEach(r -> keys.add(r.key()));
         Map<String, Value> stored = new HashMap<>();
-        tx.run(Cypher.query("security/write-targets"), Values.parameters("keys", keys))
+        tx.run(Cypher.query("security/write-targets"), params("keys", keys))
                 .forEachRemaining(rec -> stored.put(rec.get("key").asString(), rec));
         Set<String> hidden = new HashSet<>();
         for (String key : deletes) {
@@ -508,7 +524,7 @@ public class GraphWriter {
         try {
             long linked;
             do {
-                linked = transactions.execute(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("limit", 1000))
+                linked = transactions.execute(tx -> tx.run(Cypher.query("link-journeys"), params("limit", 1000))
                         .single().get("linked").asLong());
                 generation.incrementAndGet();
             } while (linked > 0);

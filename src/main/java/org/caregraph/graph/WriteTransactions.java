@@ -1,6 +1,7 @@
 package org.caregraph.graph;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -18,19 +19,25 @@ import org.neo4j.graphdb.Transaction;
  * The writer's transactions: in-process when the store is embedded, else through the driver. The statements are the
  * same Cypher either way; in-process they skip Bolt's encoding of every parameter row (a batch carries megabytes of
  * resource JSON) and its network round trips, which a profile of the import showed as a large share of the writer's
- * time. Parameters pass through the driver's value conversion in both cases, so the stored values are typed alike
- * (integers as 64-bit, as over Bolt).
+ * time. In-process parameters are typed as Bolt types them (integers as 64-bit), so the stored values are the same.
  */
 final class WriteTransactions {
     private static final int ATTEMPTS = 5;
 
     /** One write transaction's statements. */
     interface Tx {
-        Rows run(String query, Value parameters);
+        Rows run(String query, Map<String, Object> parameters);
 
         default Rows run(String query) {
-            return run(query, Values.parameters());
+            return run(query, Map.of());
         }
+    }
+
+    /** Statement parameters from name, value pairs (values may be null, unlike Map.of). */
+    static Map<String, Object> params(Object... pairs) {
+        Map<String, Object> out = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) out.put((String) pairs[i], pairs[i + 1]);
+        return out;
     }
 
     /** A statement's result rows, each a map value (row.get("column")); read whole, as the writer's results are small. */
@@ -75,7 +82,7 @@ final class WriteTransactions {
         }
         for (int attempt = 1; ; attempt++) {
             try (Transaction tx = embedded.beginTx()) {
-                T result = work.apply((query, parameters) -> rows(tx.execute(query, parameters.asMap())));
+                T result = work.apply((query, parameters) -> rows(tx.execute(query, asBolt(parameters))));
                 tx.commit();
                 return result;
             } catch (TransientFailureException e) {
@@ -88,6 +95,32 @@ final class WriteTransactions {
                 }
             }
         }
+    }
+
+    /**
+     * Parameters typed as Bolt would carry them: integers as longs, floats as doubles, so that what is stored is the
+     * same whichever way the writer reached the store.
+     */
+    @SuppressWarnings("unchecked")
+    private static <T> T asBolt(T value) {
+        Object given = value;
+        return (T) switch (given) {
+            case Integer i -> (long) i;
+            case Short s -> (long) s;
+            case Byte b -> (long) b;
+            case Float f -> (double) f;
+            case Map<?, ?> m -> {
+                Map<String, Object> out = new HashMap<>(m.size() * 2);
+                m.forEach((k, v) -> out.put((String) k, asBolt(v)));
+                yield out;
+            }
+            case List<?> l -> {
+                List<Object> out = new ArrayList<>(l.size());
+                for (Object v : l) out.add(asBolt(v));
+                yield out;
+            }
+            case null, default -> given;
+        };
     }
 
     private static Rows rows(Result result) {
