@@ -81,6 +81,8 @@ public class Importer {
             this.<RawRecord>pipeline(pool, each -> read(inputs, each), raw -> map(raw, !validateOnly),
                     notesAside, inputs.size(), errors, progress, validateOnly, c);
             if (notesAside.size() > 0) {
+                // the lexicon is the graph's concepts: with the notes' own ones in, it is the one their writes leave
+                writer.writeCodes(SERVICE, notesAside.codes());
                 mapper.refreshEnrichment();
                 this.<NoteSpill.Entry>pipeline(pool, notesAside::forEach, this::analyze,
                         null, inputs.size(), errors, progress, false, c);

@@ -9,6 +9,9 @@ import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.caregraph.graph.ResourceRecord;
 
@@ -28,6 +31,8 @@ final class NoteSpill implements AutoCloseable {
     private final Path file;
     private ObjectOutputStream out;
     private long count;
+    // the notes' own codings (their type, category...), each distinct key and display once, in the order met
+    private final Map<String, ResourceRecord.Code> codes = new LinkedHashMap<>();
 
     NoteSpill() {
         try {
@@ -39,6 +44,7 @@ final class NoteSpill implements AutoCloseable {
     }
 
     void add(String source, long line, ResourceRecord record) {
+        for (ResourceRecord.Code c : record.codes()) codes.putIfAbsent(c.key() + "\n" + c.display(), c);
         try {
             if (out == null) out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
             out.writeUTF(source);
@@ -52,6 +58,11 @@ final class NoteSpill implements AutoCloseable {
 
     long size() {
         return count;
+    }
+
+    /** The codings of the notes set aside: their Concepts go in first, so the notes' analysis has them in its lexicon. */
+    List<ResourceRecord.Code> codes() {
+        return List.copyOf(codes.values());
     }
 
     /** Every entry, in the order added. */
