@@ -3,6 +3,8 @@ package org.caregraph.cli;
 import org.caregraph.security.AccessContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
+import java.time.Duration;
+import org.caregraph.security.TokenIssuer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -53,13 +55,20 @@ public class ApiBenchCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newHttpClient();
+    private String token;
 
     @Option(names = "--suite", split = ",", defaultValue = "graphql,fhir",
-            description = "Which queries: graphql, fhir or both (comma list).")
+            description = "Which queries: graphql, fhir, overhead (the baseline and a FHIR read of the same patient), "
+                    + "comma-separated.")
     List<String> suites;
 
     /** A benchmarked request: its name, its suite and the HTTP request of its i-th run. */
     private record Case(String suite, String name, IntFunction<HttpRequest> request) {
+        /** The baseline runs in every suite; the overhead suite is the baseline against a FHIR read of the same node. */
+        boolean in(List<String> suites) {
+            return suites.contains(suite) || name.startsWith("baseline")
+                    || suites.contains("overhead") && name.startsWith("FHIR read");
+        }
     }
 
     @Override
@@ -82,6 +91,9 @@ public class ApiBenchCommand implements Callable<Integer> {
             List<String> sample = new ArrayList<>();
             for (int i = 0; i < Math.min(patients, all.size()); i++) sample.add(all.get((int) ((long) i * all.size() / Math.min(patients, all.size()))));
             String base = "http://127.0.0.1:" + ctx.getEnvironment().getProperty("local.server.port");
+            // every request carries a system token, as a real client's would: its check is part of what is measured
+            token = ctx.getBean(TokenIssuer.class).issue("caregraph-bench", null, null, DemoAccess.allScopes(),
+                    Duration.ofHours(12)).token();
             Map<String, Object> condition = Map.of("system", inputs.get("system").asString(), "code", inputs.get("code").asString());
             String conditionToken = condition.get("system") + "|" + condition.get("code");
             String observationToken = inputs.get("observationSystem").asString() + "|" + inputs.get("observationCode").asString();
@@ -121,7 +133,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                     fhir(base, "FHIR Patient?_id=X&_revinclude=Encounter:subject", i -> "Patient?_id=" + patient.apply(i)
                             + "&_revinclude=Encounter:subject"),
                     fhir(base, "FHIR Patient/X/$everything (whole patient)", i -> "Patient/" + patient.apply(i) + "/$everything?_count=1000")));
-            cases.removeIf(c -> !suites.contains(c.suite()) && !c.name().startsWith("baseline"));
+            cases.removeIf(c -> !c.in(suites));
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("patients", all.size());
@@ -163,20 +175,24 @@ public class ApiBenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private String bearer() {
+        return "Bearer " + token;
+    }
+
     /** Time spent in the graph's named read queries so far (GraphReader's timers), in seconds. */
     private static double dbSeconds(MeterRegistry meters) {
         return meters.find("caregraph.graph.reads").timers().stream().mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
     }
 
-    private static Case graphql(String base, String name, IntFunction<Map<String, Object>> body) {
-        return new Case("graphql", name, i -> HttpRequest.newBuilder(URI.create(base + "/graphql"))
+    private Case graphql(String base, String name, IntFunction<Map<String, Object>> body) {
+        return new Case("graphql", name, i -> HttpRequest.newBuilder(URI.create(base + "/graphql")).header("Authorization", bearer())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body.apply(i)))).build());
     }
 
     /** A FHIR GET of {@code path} (relative to /fhir/). */
-    private static Case fhir(String base, String name, IntFunction<String> path) {
-        return new Case("fhir", name, i -> HttpRequest.newBuilder(URI.create(base + "/fhir/" + path.apply(i)))
+    private Case fhir(String base, String name, IntFunction<String> path) {
+        return new Case("fhir", name, i -> HttpRequest.newBuilder(URI.create(base + "/fhir/" + path.apply(i))).header("Authorization", bearer())
                 .header("Accept", "application/fhir+json").GET().build());
     }
 
@@ -216,7 +232,7 @@ public class ApiBenchCommand implements Callable<Integer> {
         long resources = 0;
         for (int run = 0; run < seconds.length; run++) {
             long start = System.nanoTime();
-            HttpResponse<String> kick = http.send(HttpRequest.newBuilder(URI.create(base + "/fhir/$export"))
+            HttpResponse<String> kick = http.send(HttpRequest.newBuilder(URI.create(base + "/fhir/$export")).header("Authorization", bearer())
                     .header("Accept", "application/fhir+json").header("Prefer", "respond-async").GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (kick.statusCode() != 202) throw new IllegalStateException("$export kick-off failed (" + kick.statusCode() + "): " + kick.body());
@@ -227,7 +243,7 @@ public class ApiBenchCommand implements Callable<Integer> {
             seconds[run] = (System.nanoTime() - start) / 1e9;
             resources = 0;
             for (JsonNode out : JSON.readTree(poll.body()).path("output")) resources += out.path("count").asLong();
-            http.send(HttpRequest.newBuilder(URI.create(status)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            http.send(HttpRequest.newBuilder(URI.create(status)).header("Authorization", bearer()).DELETE().build(), HttpResponse.BodyHandlers.discarding());
         }
         double median = BenchMath.median(seconds);
         System.err.printf("%-50s %,d resources, median %.2f s: %,.0f resources/s%n", "FHIR system $export", resources, median, resources / median);
@@ -239,7 +255,7 @@ public class ApiBenchCommand implements Callable<Integer> {
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build(),
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", bearer()).header("Accept", "application/fhir+json").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -17,10 +17,15 @@ final class DemoAccess {
     private DemoAccess() {
     }
 
-    static void print(ConfigurableApplicationContext ctx, String http) {
+    /** Every FHIR and CareGraph scope at system level. */
+    static List<String> allScopes() {
         List<String> scopes = new java.util.ArrayList<>(List.of("system/*.cruds"));
         for (CareGraphScope s : CareGraphScope.values()) scopes.add(s.scope);
-        String token = ctx.getBean(TokenIssuer.class).issue("caregraph-demo", null, null, scopes, LIFETIME).token();
+        return scopes;
+    }
+
+    static void print(ConfigurableApplicationContext ctx, String http) {
+        String token = ctx.getBean(TokenIssuer.class).issue("caregraph-demo", null, null, allScopes(), LIFETIME).token();
         System.out.println("Demo access token (every scope, valid " + LIFETIME.toMinutes() + " min): " + token);
         System.out.println("Try: curl -H \"Authorization: Bearer " + token + "\" " + http + "/fhir/Patient?_count=5");
     }
