@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.util.List;
+import org.caregraph.fhir.export.ExportCapabilities;
 import org.caregraph.fhir.export.ExportProvider;
 import org.caregraph.fhir.search.GraphSearch;
 import org.caregraph.fhir.search.SearchCapabilities;
@@ -38,6 +39,7 @@ class FhirServerConfig {
         server.registerProvider(new TransactionProvider(writes, reader, conditional));
         server.registerProviders(everything, export);
         server.registerInterceptor(searchCapabilities);
+        server.registerInterceptor(new ExportCapabilities());
         server.registerInterceptor(new FhirAccess());
         server.registerInterceptor(new FhirServerErrorLog()); // server errors without the messages that echo input
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
