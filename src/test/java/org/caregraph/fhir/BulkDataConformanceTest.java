@@ -315,6 +315,30 @@ class BulkDataConformanceTest extends BulkExportFixture {
         assertThat(content.body()).isEqualTo("hello bulk");
     }
 
+    /** Status and files with the headers a Bulk Data client sends (not FhirHttp's), and refused without the token. */
+    @Test
+    void statusAndFilesAnswerABulkClientsHeadersAndNeedTheToken() throws Exception {
+        String status = bulk.kickOff("$export?_type=Patient");
+        JsonNode manifest = bulk.await(status);
+        HttpResponse<String> polled = raw.send(authorized(URI.create(status)).header("Accept", "application/json").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(polled.statusCode()).isEqualTo(200);
+        assertThat(polled.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+        assertThat(FhirHttp.json(polled.body()).get("requiresAccessToken").asBoolean()).isTrue();
+        String file = manifest.at("/output/0/url").asText();
+        HttpResponse<String> ndjson = raw.send(authorized(URI.create(file)).header("Accept", "application/fhir+ndjson").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ndjson.statusCode()).isEqualTo(200);
+        assertThat(ndjson.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/fhir+ndjson");
+        assertThat(ndjson.body().lines()).hasSize(manifest.at("/output/0/count").asInt());
+        for (String url : List.of(status, file)) {
+            HttpResponse<String> anonymous = raw.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/json").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).as(url).isEqualTo(401);
+        }
+        cancel(status);
+    }
+
     @Test
     void capabilityStatementDeclaresTheExportOperations() {
         JsonNode cs = FhirHttp.json(http.get("/fhir/metadata").body());
