@@ -68,7 +68,8 @@ public class ExportJobs implements DisposableBean {
     private static final String JOB_FILE = "job.json";
     private static final String PROVENANCE = "Provenance";
 
-    public enum Level { SYSTEM, PATIENT, GROUP }
+    /** What a job exports: resources at system, Patient or Group level, or the outputs of SQL on FHIR operations. */
+    public enum Level { SYSTEM, PATIENT, GROUP, SQL }
 
     public enum Status { QUEUED, RUNNING, COMPLETED, FAILED }
 
@@ -124,8 +125,21 @@ public class ExportJobs implements DisposableBean {
         return Optional.of(job);
     }
 
-    /** One output file: the resources of one type. */
+    /** One output file: the resources of one type (or an operation's output, named by {@code type}). */
     public record Output(String type, String file, long count) {
+    }
+
+    /**
+     * An output a job writes that is not a resource type's (a SQL on FHIR view or query, in any format): its file name
+     * in the job's directory, and what writes it; {@code cancelled} says when to stop.
+     *
+     * @see #submit(Request, List)
+     */
+    public record Part(String name, String file, Writer writer) {
+        public interface Writer {
+            /** @return the number of rows or resources written */
+            long write(Path file, java.util.function.BooleanSupplier cancelled) throws IOException;
+        }
     }
 
     /** A job: the persisted part is written to job.json, the live progress is not. */
@@ -165,6 +179,8 @@ public class ExportJobs implements DisposableBean {
     private final Duration retention;
     private final Duration timeout;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    /** The parts of the jobs that write them (held in memory: a restart fails a queued or running job anyway). */
+    private final Map<String, List<Part>> parts = new ConcurrentHashMap<>();
     private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("export-job").daemon().factory());
 
@@ -189,11 +205,23 @@ public class ExportJobs implements DisposableBean {
      * job's _typeFilter searches are confined as it is.
      */
     public Job submit(Request request, AccessContext access) {
+        return submit(request, access, null);
+    }
+
+    /**
+     * Queues a job whose outputs are {@code parts} (request level {@link Level#SQL}, its types the parts' names),
+     * polled, served, kept and cancelled like any export.
+     */
+    public Job submit(Request request, List<Part> parts) {
+        return submit(request, null, parts);
+    }
+
+    private Job submit(Request request, AccessContext access, List<Part> parts) {
         Job job = new Job();
         job.id = UUID.randomUUID().toString();
         job.created = Instant.now().toString();
         job.request = request;
-        job.access = access.fresh();
+        job.access = access == null ? null : access.fresh();
         try {
             Files.createDirectories(dir.resolve(job.id));
         } catch (IOException e) {
@@ -201,6 +229,7 @@ public class ExportJobs implements DisposableBean {
         }
         save(job);
         jobs.put(job.id, job);
+        if (parts != null) this.parts.put(job.id, List.copyOf(parts));
         runner.execute(() -> run(job));
         return job;
     }
@@ -256,6 +285,7 @@ public class ExportJobs implements DisposableBean {
         Path jobDir = dir.resolve(job.id);
         long started = System.nanoTime();
         ExportElements elements = ExportElements.of(fhir, request.elements());
+        List<Part> jobParts = parts.remove(job.id);
         try (NdjsonFile errors = new NdjsonFile(jobDir.resolve(ERROR_FILE))) {
             for (Note note : request.notes()) {
                 errors.write(outcome(fhir, OperationOutcome.IssueSeverity.WARNING,
@@ -264,11 +294,13 @@ public class ExportJobs implements DisposableBean {
             List<Output> outputs = new ArrayList<>();
             // the Provenance the type pass wrote: the associated pass does not write them twice
             Set<String> provenance = new HashSet<>();
-            for (String type : request.types()) {
+            for (int i = 0; i < request.types().size(); i++) {
+                String type = request.types().get(i);
                 job.current = type;
-                Path file = jobDir.resolve(type + ".ndjson");
-                long count = guarded(job, type, errors, () -> exportType(job, type, file, errors, elements,
-                        PROVENANCE.equals(type) ? provenance : null));
+                Part part = jobParts == null ? null : jobParts.get(i);
+                Path file = jobDir.resolve(part == null ? type + ".ndjson" : part.file());
+                long count = guarded(job, type, errors, () -> part != null ? writePart(job, part, file)
+                        : exportType(job, type, file, errors, elements, PROVENANCE.equals(type) ? provenance : null));
                 if (count > 0) outputs.add(new Output(type, file.getFileName().toString(), count));
                 else Files.deleteIfExists(file);
                 job.outputs = List.copyOf(outputs);
@@ -313,6 +345,22 @@ public class ExportJobs implements DisposableBean {
         save(job);
         log.info("Export job {} {}: {} resources, {} errors, {} ms", job.id, job.status, job.written, job.errors,
                 (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Writes a SQL on FHIR part; what it wrote goes when it fails (as a type's file does). */
+    private static long writePart(Job job, Part part, Path file) {
+        try {
+            long count = part.writer().write(file, () -> job.cancelled);
+            if (job.cancelled) throw new Cancelled();
+            job.written += count;
+            return count;
+        } catch (IOException e) {
+            deleteQuietly(file);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            deleteQuietly(file);
+            throw e;
+        }
     }
 
     /**
