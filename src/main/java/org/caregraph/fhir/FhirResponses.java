@@ -37,6 +37,8 @@ public class FhirResponses {
     private static final Set<String> BODIES = Set.of("application/fhir+json", "application/json", "application/json+fhir",
             "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml", "application/json-patch+json",
             "application/xml-patch+xml", "application/x-www-form-urlencoded");
+    /** A Binary read (or vread): with an Accept that is not FHIR it answers the raw content (R4 Binary), so no 406. */
+    private static final java.util.regex.Pattern BINARY_READ = java.util.regex.Pattern.compile("/Binary/[A-Za-z0-9.-]{1,64}(/_history/[A-Za-z0-9.-]{1,64})?$");
     /** Accept entries that leave the choice to the server. */
     private static final Set<String> ANY = Set.of("*/*", "application/*", "text/*");
 
@@ -50,6 +52,8 @@ public class FhirResponses {
     public boolean negotiate(HttpServletRequest request, HttpServletResponse response) {
         // Bulk Data kick-off answers a wrong Accept itself (400, as its specification says)
         if (request.getRequestURI().contains("$export")) return true;
+        // e.g. an exported DocumentReference's attachment URL, dereferenced in the attachment's own content type
+        if ("GET".equals(request.getMethod()) && BINARY_READ.matcher(request.getRequestURI()).find()) return true;
         String contentType = request.getContentType();
         if (contentType != null && request.getContentLengthLong() != 0 && !BODIES.contains(mime(contentType))) {
             throw status(415, "Content-Type '" + contentType + "' is not a FHIR format this server reads "
