@@ -37,9 +37,12 @@ final class ExportAttachments {
         this.fhir = fhir;
     }
 
+    /** per resource type: whether it can hold an Attachment (asked for every exported row) */
+    private final Map<String, Boolean> possible = new ConcurrentHashMap<>();
+
     /** Whether a resource of {@code type} can hold an Attachment (outside extensions). */
     boolean possible(String type) {
-        return fhir.getResourceTypes().contains(type) && reachable(fhir.getResourceDefinition(type));
+        return possible.computeIfAbsent(type, t -> fhir.getResourceTypes().contains(t) && reachable(fhir.getResourceDefinition(t)));
     }
 
     /** Makes the relative attachment URLs of {@code resource} absolute under {@code fhirBase}. */
