@@ -3,6 +3,8 @@ package org.caregraph.fhir.export;
 import java.util.Iterator;
 import org.caregraph.security.AccessContext;
 import ca.uhn.fhir.context.FhirContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -122,10 +124,17 @@ public class ExportJobs implements DisposableBean {
     private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("export-job").daemon().factory());
 
+    private final MeterRegistry meters;
+    /** resources written into export files, counted as they go (their rate is the export rate) */
+    private final Counter exported;
+
     public ExportJobs(FhirContext fhir, GraphReader reader, PatientCompartment compartment,
                       @Value("${caregraph.export.dir:${caregraph.neo4j.data-dir}/export}") Path dir,
                       @Value("${caregraph.export.retention:24h}") Duration retention,
-                      @Value("${caregraph.export.timeout:2h}") Duration timeout) {
+                      @Value("${caregraph.export.timeout:2h}") Duration timeout, MeterRegistry meters) {
+        this.meters = meters;
+        this.exported = Counter.builder("caregraph.export.resources")
+                .description("Resources written into Bulk $export files").register(meters);
         this.fhir = fhir;
         this.reader = reader;
         this.compartment = compartment;
@@ -235,6 +244,7 @@ public class ExportJobs implements DisposableBean {
         }
         if (job.errors == 0) deleteQuietly(jobDir.resolve(ERROR_FILE));
         save(job);
+        meters.counter("caregraph.export.jobs", "status", job.status.name()).increment();
         log.info("Export job {} {}: {} resources, {} errors, {} ms", job.id, job.status, job.written, job.errors,
                 (System.nanoTime() - started) / 1_000_000);
     }
@@ -284,6 +294,7 @@ public class ExportJobs implements DisposableBean {
             gen.writeRaw('\n');
             count++;
             job.written++;
+            exported.increment();
         }
         return count;
     }
