@@ -46,12 +46,12 @@ public class ServeCommand implements Callable<Integer> {
             + "(runs as an import job; poll it at /import).")
     List<Path> imports = new ArrayList<>();
 
-    @Option(names = "--demo", description = "Demo mode: print a ready-to-use access token and a curl line (the launcher "
-            + "script's --demo also imports a Synthea population).")
+    @Option(names = "--demo", description = "Demo mode: register a demo backend client and print a token it got and a curl "
+            + "line; add a demo user for the web UI (the launcher script's --demo also imports a Synthea population).")
     boolean demo;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, java.io.IOException {
         for (Path p : imports) {
             if (!Files.exists(p)) {
                 System.err.println("caregraph serve: no such file or directory: " + p);
@@ -84,13 +84,15 @@ public class ServeCommand implements Callable<Integer> {
             System.out.println("Neo4j (embedded): " + neo4j.boltUri() + ", user " + EmbeddedNeo4j.USER + ", password "
                     + neo4j.password() + " (kept in " + neo4j.passwordFile() + ")");
         }
-        if (demo) DemoAccess.print(ctx, http);
+        if (demo) DemoAccess.printToken(ctx, http, System.out);
+        ImportJobs.Job job = null;
         if (!imports.isEmpty()) {
             List<ImportInput> inputs = new ArrayList<>();
             for (Path p : imports) inputs.addAll(ImportInput.expand(p, p.toString()));
-            ImportJobs.Job job = ctx.getBean(ImportJobs.class).submitTrusted(inputs);
+            job = ctx.getBean(ImportJobs.class).submitTrusted(inputs);
             System.out.println("Importing " + inputs.size() + " file(s) as job " + job.id() + ": " + http + "/import/" + job.id());
         }
+        if (demo) DemoAccess.demoUser(ctx, http, job, System.out);
         closed.await(); // until SIGTERM / Ctrl-C closes the context (Spring's shutdown hook)
         return 0;
     }
