@@ -87,6 +87,13 @@ public class ImportJobs implements DisposableBean {
         this.written = resources(meters, "written");
         this.unchanged = resources(meters, "unchanged");
         this.rejected = resources(meters, "rejected");
+        // every outcome from the start, at 0: a dashboard shows "no failed jobs" rather than no data
+        for (Status s : List.of(Status.COMPLETED, Status.COMPLETED_WITH_ERRORS, Status.FAILED)) jobs(s);
+    }
+
+    private Counter jobs(Status status) {
+        return Counter.builder("caregraph.import.jobs").tag("status", status.name())
+                .description("Import jobs finished, by outcome").register(meters);
     }
 
     private static Counter resources(MeterRegistry meters, String outcome) {
@@ -170,7 +177,7 @@ public class ImportJobs implements DisposableBean {
             log.warn("Import job {} failed: {}", job.id, e.getClass().getSimpleName());
         } finally {
             job.finished = Instant.now();
-            meters.counter("caregraph.import.jobs", "status", job.status.name()).increment();
+            jobs(job.status).increment();
             for (Path p : downloads) {
                 try {
                     Files.deleteIfExists(p);

@@ -135,6 +135,8 @@ public class ExportJobs implements DisposableBean {
         this.meters = meters;
         this.exported = Counter.builder("caregraph.export.resources")
                 .description("Resources written into Bulk $export files").register(meters);
+        // every outcome from the start, at 0: a dashboard shows "no failed jobs" rather than no data
+        for (Status s : List.of(Status.COMPLETED, Status.FAILED)) jobs(s);
         this.fhir = fhir;
         this.reader = reader;
         this.compartment = compartment;
@@ -244,7 +246,7 @@ public class ExportJobs implements DisposableBean {
         }
         if (job.errors == 0) deleteQuietly(jobDir.resolve(ERROR_FILE));
         save(job);
-        meters.counter("caregraph.export.jobs", "status", job.status.name()).increment();
+        jobs(job.status).increment();
         log.info("Export job {} {}: {} resources, {} errors, {} ms", job.id, job.status, job.written, job.errors,
                 (System.nanoTime() - started) / 1_000_000);
     }
@@ -444,5 +446,10 @@ public class ExportJobs implements DisposableBean {
     @Override
     public void destroy() {
         runner.shutdownNow();
+    }
+
+    private Counter jobs(Status status) {
+        return Counter.builder("caregraph.export.jobs").tag("status", status.name())
+                .description("Bulk $export jobs finished, by outcome").register(meters);
     }
 }
