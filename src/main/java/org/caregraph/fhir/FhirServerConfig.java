@@ -49,6 +49,7 @@ class FhirServerConfig {
         server.registerInterceptor(searchCapabilities);
         server.registerInterceptor(smart); // rest.security: SMART-on-FHIR and its oauth-uris
         server.registerInterceptor(new FhirAccess());
+        server.registerInterceptor(new UnreadableRequests()); // malformed input HAPI would answer with 500
         server.registerInterceptor(new FhirServerErrorLog()); // server errors without the messages that echo input
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'
