@@ -185,7 +185,9 @@ class ApiFuzzProperties {
         if (done.written() == 0) {
             assertThat(server.fingerprint()).as("rejected lines changed the data: %s", lines).isEqualTo(before);
         }
-        assertThat(done.failed() + done.written() + done.unchanged()).as("every line accounted for").isPositive();
+        if (lines.stream().anyMatch(l -> !l.isBlank())) { // blank lines are skipped, as NDJSON readers do
+            assertThat(done.failed() + done.written() + done.unchanged()).as("every line accounted for").isPositive();
+        }
     }
 
     @Provide
