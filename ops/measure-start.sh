@@ -23,7 +23,7 @@ done
 work="${keep:-$(mktemp -d)}"
 mkdir -p "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-demo="$("$here/loaders/synthea.sh" -p "$patients" -s 42 | tail -n1)"
+export CAREGRAPH_DEMO_PATIENTS="$patients" # `serve --demo` imports loaders/synthea.sh -p PATIENTS -s 42 (cached)
 server=""
 stop() { if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -TERM "$server"; wait "$server" || true; fi; server=""; }
 trap 'stop; [ -n "$keep" ] || rm -rf "$work"' EXIT
@@ -33,7 +33,7 @@ now_ms() { date +%s%3N; }
 summary=()
 for run in $(seq 1 "$runs"); do
   extra=()
-  [ "$run" = 1 ] && extra=(--import "$demo/fhir" --demo)
+  [ "$run" = 1 ] && extra=(--demo)
   log="$work/serve-$run.log"
   t0=$(now_ms)
   "$here/caregraph" serve --port "$port" --bolt-port 0 --data-dir "$work/data" "${extra[@]}" > "$log" 2>&1 &

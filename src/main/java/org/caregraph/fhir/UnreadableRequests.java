@@ -8,9 +8,10 @@ import java.util.regex.Pattern;
 
 /**
  * Requests HAPI cannot read, answered as what they are: 400, not 500. Found by {@code ApiFuzzProperties}: HAPI lets
- * two kinds of malformed input escape as internal errors — query parameters whose names collide once decoded
- * ({@code RequestDetails.setParameters} collects them into a map that refuses duplicates) and a body whose
- * resourceType is blank (the parser's own argument check) — and its parse errors quote the JDK exception behind them
+ * malformed input escape as internal errors — query parameters whose names collide once decoded
+ * ({@code RequestDetails.setParameters} collects them into a map that refuses duplicates), a body whose resourceType
+ * is blank (the parser's own argument check) or with an element named "" (an index out of bounds in its JSON
+ * parser) — and its parse errors quote the JDK exception behind them
  * ("java.lang.NumberFormatException: For input string ..."), which is the implementation's business, not the caller's.
  */
 public class UnreadableRequests {
@@ -24,7 +25,7 @@ public class UnreadableRequests {
             return new InvalidRequestException(JDK_EXCEPTION.matcher(message).replaceAll(""));
         }
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if ((t instanceof IllegalArgumentException || t instanceof IllegalStateException) && readingRequest(t)) {
+            if (t instanceof RuntimeException && !(t instanceof BaseServerResponseException) && readingRequest(t)) {
                 return new InvalidRequestException("The request could not be read: check its parameters' names and its"
                         + " body's resourceType");
             }

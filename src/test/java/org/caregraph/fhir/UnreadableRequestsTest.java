@@ -34,6 +34,8 @@ class UnreadableRequestsTest extends GraphTest {
         HttpResponse<String> t = send("", "application/fhir+json", "{\"resourceType\":\"Bundle\",\"type\":\"transaction\","
                 + "\"entry\":[{\"resource\":{\"resourceType\":\"\"},\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}}]}");
         assertThat(t.statusCode()).as(t.body()).isEqualTo(400);
+        HttpResponse<String> e = send("/Patient", "application/fhir+json", "{\"resourceType\":\"Patient\",\"\":3.14}");
+        assertThat(e.statusCode()).as(e.body()).isEqualTo(400);
     }
 
     @Test

@@ -179,7 +179,8 @@ class ApiFuzzProperties {
         String before = server.fingerprint();
         Path dir = Files.createTempDirectory(Path.of("target"), "fuzz-ndjson");
         Path file = dir.resolve("Fuzz.ndjson");
-        Files.writeString(file, String.join("\n", lines) + "\n");
+        // as bytes: a lone surrogate becomes '?' (String.getBytes) instead of failing the write
+        Files.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
         FuzzServer.INPUTS.addAndGet(lines.size());
         ImportProgress done = server.importNdjsonOrBundles(List.of(file));
         if (done.written() == 0) {
