@@ -51,6 +51,9 @@ for run in $(seq 1 "$runs"); do
     job="$(sed -n 's/.*as job \([0-9a-f-]*\).*/\1/p' "$log" | head -1)"
     status=""
     for _ in $(seq 1 1800); do
+      # the demo token lives 5 minutes: a fresh one for each poll, as a backend client gets it (README, caregraph token)
+      token="$("$here/caregraph" token --server "http://127.0.0.1:$port" --client-id caregraph-demo \
+        --key "$work/data/security/demo-client.jwk" --scope 'system/caregraph.import' 2>/dev/null || echo "$token")"
       status="$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/import/$job" || true)"
       case "$status" in *'"status":"COMPLETED'*|*'"status":"FAILED"'*) break ;; esac
       sleep 1
