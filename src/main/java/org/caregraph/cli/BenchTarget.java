@@ -1,7 +1,6 @@
 package org.caregraph.cli;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,15 +10,13 @@ import org.caregraph.ingest.ImportInput;
 import org.caregraph.ingest.ImportProgress;
 import org.caregraph.ingest.Importer;
 import org.caregraph.security.AccessContext;
-import org.caregraph.security.CareGraphScope;
-import org.caregraph.security.TokenIssuer;
 import org.neo4j.driver.Record;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * What the HTTP benchmarks ({@code bench-api}, {@code bench-load}) run against: the server started in-process on a
  * free loopback port over the graph (after importing PATHs, if given), a real token of its own issuer with every scope
- * at system level, and inputs chosen from the graph (bench-api-inputs.cypher): patients sampled evenly, the most
+ * at system level (BenchToken), and inputs chosen from the graph (bench-api-inputs.cypher): patients sampled evenly, the most
  * common condition and observation codes.
  */
 record BenchTarget(String base, String token, Record inputs, List<String> patients, List<String> sample) {
@@ -35,9 +32,7 @@ record BenchTarget(String base, String token, Record inputs, List<String> patien
             }
         }
         Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service(client), "bench-api-inputs", Map.of(), r -> r).getFirst();
-        List<String> scopes = new ArrayList<>(List.of("system/*.cruds"));
-        for (CareGraphScope s : CareGraphScope.values()) scopes.add(s.scope);
-        String token = ctx.getBean(TokenIssuer.class).issue(client, null, null, scopes, Duration.ofHours(6)).token();
+        String token = BenchToken.issue(ctx);
         List<String> all = inputs.get("patients").asList(v -> v.asString());
         if (all.isEmpty()) {
             System.err.println("caregraph " + client + ": the graph has no patients; give a PATH to import");

@@ -29,7 +29,7 @@ import org.caregraph.ingest.ImportProgress;
  * refusal, and never a change to the stored data from a refused input (a fingerprint of the graph before and after).
  * Tries per property: {@code jqwik.tries.default} (src/test/resources/junit-platform.properties: CI-sized); the full
  * run is {@code mvn verify -Dtest=ApiFuzzProperties -Djqwik.tries.default=1500} (7 properties: 10,500 inputs).
- * SQL is not fuzzed: there is no /sql endpoint on this branch yet.
+ * /sql is not fuzzed yet: it reached main as this work ended.
  */
 class ApiFuzzProperties {
     private static FuzzServer server;
