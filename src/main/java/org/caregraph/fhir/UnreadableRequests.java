@@ -5,12 +5,13 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.regex.Pattern;
+import org.apache.tomcat.util.http.InvalidParameterException;
 
 /**
  * Requests HAPI cannot read, answered as what they are: 400, not 500. Found by {@code ApiFuzzProperties}: HAPI lets
  * malformed input escape as internal errors — query parameters whose names collide once decoded
  * ({@code RequestDetails.setParameters} collects them into a map that refuses duplicates), a body whose resourceType
- * is blank (the parser's own argument check) or with an element named "" (an index out of bounds in its JSON
+ * is blank (the parser's own argument check), a query string Tomcat cannot parse, or with an element named "" (an index out of bounds in its JSON
  * parser) — and its parse errors quote the JDK exception behind them
  * ("java.lang.NumberFormatException: For input string ..."), which is the implementation's business, not the caller's.
  */
@@ -25,7 +26,9 @@ public class UnreadableRequests {
             return new InvalidRequestException(JDK_EXCEPTION.matcher(message).replaceAll(""));
         }
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof RuntimeException && !(t instanceof BaseServerResponseException) && readingRequest(t)) {
+            // Tomcat's refusal of a query string it cannot parse (a parameter without a name: "?=x")
+            if (t instanceof InvalidParameterException || t instanceof RuntimeException
+                    && !(t instanceof BaseServerResponseException) && readingRequest(t)) {
                 return new InvalidRequestException("The request could not be read: check its parameters' names and its"
                         + " body's resourceType");
             }

@@ -25,6 +25,8 @@ class UnreadableRequestsTest extends GraphTest {
         HttpResponse<String> r = send("/Group?%00%3A%00=2025-01-01&%00=2025-01-01", null, null);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(r.body()).contains("OperationOutcome").doesNotContain("Duplicate key", "java.");
+        HttpResponse<String> nameless = send("/Patient?=2025-01-01", null, null);
+        assertThat(nameless.statusCode()).as(nameless.body()).isEqualTo(400);
     }
 
     @Test
