@@ -1,6 +1,5 @@
 package org.caregraph.cli;
 
-import org.caregraph.security.AccessContext;
 import org.caregraph.audit.AuditTrail;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -15,11 +14,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import org.caregraph.graph.GraphReader;
-import org.caregraph.ingest.ErrorReport;
-import org.caregraph.ingest.ImportInput;
-import org.caregraph.ingest.ImportProgress;
-import org.caregraph.ingest.Importer;
 import org.neo4j.driver.Record;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
@@ -98,29 +92,18 @@ public class ApiBenchCommand implements Callable<Integer> {
         try (ConfigurableApplicationContext ctx = graph.startQuietWeb();
              ConfigurableApplicationContext mirror = security == Security.compare ? GraphOptions.startOpenMirror(ctx) : null) {
             if (mirror != null) openBase = "http://127.0.0.1:" + mirror.getEnvironment().getProperty("local.server.port");
-            if (!paths.isEmpty()) {
-                List<ImportInput> inputs = new ArrayList<>();
-                for (Path p : paths) inputs.addAll(ImportInput.expand(p, p.toString()));
-                try (ErrorReport errors = new ErrorReport(Path.of("bench-api-errors.ndjson"))) {
-                    ImportProgress done = ctx.getBean(Importer.class).run(inputs, errors, p -> { });
-                    System.err.printf("imported %,d resources (%,d new or changed) in %.1f s%n", done.imported(), done.written(), done.seconds());
-                }
-            }
-            Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service("bench"), "bench-api-inputs", Map.of(), r -> r).getFirst();
-            token = BenchToken.issue(ctx);
+            BenchTarget target = BenchTarget.open(ctx, paths, patients, "bench-api");
+            if (target == null) return 1;
+            token = target.token();
+            Record inputs = target.inputs();
+            List<String> all = target.patients();
+            List<String> sample = target.sample();
+            String base = target.base();
+            Map<String, Object> condition = target.condition();
+            String conditionToken = target.conditionToken();
+            String observationToken = target.observationToken();
             AuditTrail trail = ctx.getBean(AuditTrail.class);
             trail.setEnabled(audit != Audit.off);
-            List<String> all = inputs.get("patients").asList(v -> v.asString());
-            if (all.isEmpty()) {
-                System.err.println("caregraph bench-api: the graph has no patients; give a PATH to import");
-                return 1;
-            }
-            List<String> sample = new ArrayList<>();
-            for (int i = 0; i < Math.min(patients, all.size()); i++) sample.add(all.get((int) ((long) i * all.size() / Math.min(patients, all.size()))));
-            String base = "http://127.0.0.1:" + ctx.getEnvironment().getProperty("local.server.port");
-            Map<String, Object> condition = Map.of("system", inputs.get("system").asString(), "code", inputs.get("code").asString());
-            String conditionToken = condition.get("system") + "|" + condition.get("code");
-            String observationToken = inputs.get("observationSystem").asString() + "|" + inputs.get("observationCode").asString();
             List<String> families = suites.contains("fhir") ? families(base, sample) : List.of();
             System.err.printf("graph: %,d patients, %.0f events each on average; most common condition %s (%s), %,d patients%n",
                     all.size(), inputs.get("meanEvents").asDouble(),

@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "caregraph", mixinStandardHelpOptions = true, version = "CareGraph 0.1.0",
         description = "Patient knowledge store: FHIR R4 on a Neo4j graph.",
-        subcommands = {ServeCommand.class, ImportCommand.class, StatsCommand.class, BenchCommand.class, ApiBenchCommand.class,
+        subcommands = {ServeCommand.class, ImportCommand.class, StatsCommand.class, BenchCommand.class, ApiBenchCommand.class, LoadBenchCommand.class,
                 NlpCommand.class, TerminologyCommand.class, ReindexCommand.class, ClientsCommand.class, UsersCommand.class,
                 KeysCommand.class, TokenCommand.class, AuditCommand.class, SqlCommand.class, SqlBenchCommand.class})
 public class CareGraphCommand implements Runnable {

@@ -14,14 +14,26 @@ final class CypherText {
     /** Tokens after which a clause, hence a {@code USE} clause, can start. */
     private static final Set<String> CLAUSE_START = Set.of("{", "UNION", "ALL", "DISTINCT", "EXPLAIN", "PROFILE");
 
+    /**
+     * Deeper bracket nesting is refused before the database sees it: Neo4j's parser and planner take minutes over a
+     * few thousand levels (malformed ones above all), outside the transaction timeout (found by ApiFuzzProperties).
+     */
+    static final int MAX_NESTING = 100;
+
     private CypherText() {
     }
 
-    /** Throws when the text holds more than one statement or a {@code USE} clause. */
+    /** Throws when the text holds more than one statement, a {@code USE} clause or brackets nested too deep. */
     static void check(String query) {
         List<String> tokens = tokens(query);
+        int depth = 0;
         for (int i = 0; i < tokens.size(); i++) {
             String t = tokens.get(i);
+            if (t.equals("(") || t.equals("[") || t.equals("{")) depth++;
+            else if (t.equals(")") || t.equals("]") || t.equals("}")) depth = Math.max(0, depth - 1);
+            if (depth > MAX_NESTING) {
+                throw CypherException.badRequest("brackets nested more than " + MAX_NESTING + " deep");
+            }
             if (t.equals(";") && i + 1 < tokens.size()) {
                 throw CypherException.badRequest("one statement per request: remove the text after ';'");
             }

@@ -57,6 +57,7 @@ class FhirServerConfig {
         server.registerInterceptor(new ExportCapabilities());
         server.registerInterceptor(smart); // rest.security: SMART-on-FHIR and its oauth-uris
         server.registerInterceptor(new FhirAccess());
+        server.registerInterceptor(new UnreadableRequests()); // malformed input HAPI would answer with 500
         server.registerInterceptor(new FhirServerErrorLog()); // server errors without the messages that echo input
         server.registerInterceptor(new FhirResponses(fhir));
         // searches and histories are paged by page id: the provider keeps the last 100 SearchBundles (plans and keyset

@@ -29,6 +29,8 @@ import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.io.pagecache.monitoring.PageCacheCounters;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,7 +96,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                 // Queries carry patient data in their parameters and literals: the DBMS keeps no query log.
                 .setConfig(GraphDatabaseSettings.log_queries, GraphDatabaseSettings.LogQueryLevel.OFF)
                 .setConfig(GraphDatabaseSettings.log_queries_parameter_logging_enabled, false)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.parse(props.pagecache()))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, pageCacheBytes(props))
                 // One plan per statement: by default Cypher keys its plan cache on the sizes of list and string
                 // parameters too (in buckets), so the writer's batches of varying sizes made it plan the same
                 // statements again and again (planning: 4.5 % of a 100-patient import's samples, a quarter of
@@ -102,6 +104,31 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                 .setConfig(GraphDatabaseInternalSettings.cypher_size_hint_parameters, false)
                 // Keep disk use bounded under repeated bulk imports: no long transaction-log history.
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "false");
+    }
+
+    /**
+     * The page cache: {@code caregraph.neo4j.pagecache} as a size ("512m", "2g"), or {@code auto} (the default): the
+     * store's size on disk plus a quarter for growth and 128 MB for a new or small store, at most a quarter of the
+     * machine's memory. A cache the size of the data serves every read from memory; a larger one only holds memory
+     * the process does not need (Neo4j's own default is half of what the heap leaves, gigabytes here).
+     */
+    static long pageCacheBytes(Neo4jProperties props) {
+        if (!"auto".equalsIgnoreCase(props.pagecache().strip())) return ByteUnit.parse(props.pagecache());
+        long store = sizeOf(props.dataDir().toAbsolutePath().normalize().resolve("data").resolve("databases"));
+        long physical = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        long size = Math.min(store + store / 4 + ByteUnit.mebiBytes(128), Math.max(ByteUnit.mebiBytes(128), physical / 4));
+        log.info("Page cache {} MB for a store of {} MB (caregraph.neo4j.pagecache=auto)", size >> 20, store >> 20);
+        return size;
+    }
+
+    private static long sizeOf(Path dir) {
+        if (!Files.isDirectory(dir)) return 0;
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0; // unreadable: sized as a new store
+        }
     }
 
     /**
@@ -199,6 +226,17 @@ public final class EmbeddedNeo4j implements AutoCloseable {
 
     public Path passwordFile() {
         return passwordFile;
+    }
+
+    /** The page cache's counters (hits, faults, evictions, bytes), for the metrics; empty if Neo4j does not offer them. */
+    public java.util.Optional<PageCacheCounters> pageCacheCounters() {
+        try {
+            var db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+            return java.util.Optional.of(db.getDependencyResolver().resolveDependency(PageCacheCounters.class));
+        } catch (RuntimeException e) {
+            log.warn("Neo4j page cache counters unavailable ({}): no page cache metrics", e.getClass().getSimpleName());
+            return java.util.Optional.empty();
+        }
     }
 
     @Override

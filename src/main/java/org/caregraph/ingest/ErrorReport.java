@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +53,9 @@ public final class ErrorReport implements AutoCloseable {
         try {
             if (out == null) {
                 if (path.getParent() != null) Files.createDirectories(path.getParent());
-                out = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+                // a record may carry text no charset can encode (a JSON-escaped lone surrogate): replaced, so a
+                // hostile line is reported instead of failing the import (found by ApiFuzzProperties)
+                out = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(path), StandardCharsets.UTF_8));
             }
             out.write(JSON.writeValueAsString(row));
             out.write('\n');

@@ -19,6 +19,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -71,10 +73,39 @@ public class ImportJobs implements DisposableBean {
             .followRedirects(HttpClient.Redirect.NEVER) // a redirect could leave the allowed prefixes
             .connectTimeout(Duration.ofSeconds(20)).build();
 
-    public ImportJobs(Importer importer, ImportProperties props) {
+    private final MeterRegistry meters;
+    /** resources of import jobs by outcome, counted as the jobs go (their rate is the import rate) */
+    private final Counter written;
+    private final Counter unchanged;
+    private final Counter rejected;
+
+    public ImportJobs(Importer importer, ImportProperties props, MeterRegistry meters) {
         this.importer = importer;
         this.props = props;
         this.resolver = new InputResolver(props);
+        this.meters = meters;
+        this.written = resources(meters, "written");
+        this.unchanged = resources(meters, "unchanged");
+        this.rejected = resources(meters, "rejected");
+        // every outcome from the start, at 0: a dashboard shows "no failed jobs" rather than no data
+        for (Status s : List.of(Status.COMPLETED, Status.COMPLETED_WITH_ERRORS, Status.FAILED)) jobs(s);
+    }
+
+    private Counter jobs(Status status) {
+        return Counter.builder("caregraph.import.jobs").tag("status", status.name())
+                .description("Import jobs finished, by outcome").register(meters);
+    }
+
+    private static Counter resources(MeterRegistry meters, String outcome) {
+        return Counter.builder("caregraph.import.resources").tag("outcome", outcome)
+                .description("Resources read by import jobs: written (new or changed), unchanged, rejected").register(meters);
+    }
+
+    /** Counts what an import did since its previous progress report. */
+    private void count(ImportProgress before, ImportProgress now) {
+        written.increment(now.written() - before.written());
+        unchanged.increment(now.unchanged() - before.unchanged());
+        rejected.increment(now.failed() - before.failed());
     }
 
     /**
@@ -131,7 +162,13 @@ public class ImportJobs implements DisposableBean {
                     }
                 }
             }
-            ImportProgress done = importer.run(inputs, errors, p -> job.progress = p);
+            ImportProgress[] counted = {new ImportProgress(0, 0, 0, 0, 0, 0)};
+            ImportProgress done = importer.run(inputs, errors, p -> {
+                job.progress = p;
+                count(counted[0], p);
+                counted[0] = p;
+            });
+            count(counted[0], done);
             job.progress = done;
             job.status = done.failed() > 0 ? Status.COMPLETED_WITH_ERRORS : Status.COMPLETED;
         } catch (Exception e) {
@@ -140,6 +177,7 @@ public class ImportJobs implements DisposableBean {
             log.warn("Import job {} failed: {}", job.id, e.getClass().getSimpleName());
         } finally {
             job.finished = Instant.now();
+            jobs(job.status).increment();
             for (Path p : downloads) {
                 try {
                     Files.deleteIfExists(p);

@@ -1,6 +1,9 @@
 package org.caregraph.nlp;
 
 import org.caregraph.security.AccessContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +40,16 @@ public class NlpPipeline implements NoteAnalyzer {
     private final Duration buildTimeout;
     private final ReentrantLock checking = new ReentrantLock();
     private volatile State state;
+    /** NLP throughput: texts analyzed (import, FHIR writes, /nlp) with their time, and their characters */
+    private final Timer analyzed;
+    private final Counter characters;
 
     public NlpPipeline(GraphReader reader, GraphWriter writer,
                        @Value("${caregraph.nlp.lexicon-check:10s}") Duration checkEvery,
-                       @Value("${caregraph.nlp.lexicon-timeout:300s}") Duration buildTimeout) {
+                       @Value("${caregraph.nlp.lexicon-timeout:300s}") Duration buildTimeout, MeterRegistry meters) {
+        this.analyzed = Timer.builder("caregraph.nlp.texts").description("Texts analyzed by the NLP pipeline").register(meters);
+        this.characters = Counter.builder("caregraph.nlp.characters").description("Characters of the texts analyzed")
+                .baseUnit("characters").register(meters);
         this.reader = reader;
         this.writer = writer;
         this.checkEveryNanos = checkEvery.toNanos();
@@ -49,7 +58,14 @@ public class NlpPipeline implements NoteAnalyzer {
 
     @Override
     public List<Mention> analyze(String text) {
-        return current().analyze(text);
+        ClinicalPipeline pipeline = current(); // a lexicon rebuild is not the text's analysis time
+        long start = System.nanoTime();
+        try {
+            return pipeline.analyze(text);
+        } finally {
+            analyzed.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            characters.increment(text == null ? 0 : text.length());
+        }
     }
 
     @Override

@@ -156,6 +156,13 @@ class CypherEndpointTest extends GraphTest {
         Reply arithmetic = post(body("UNWIND [1, 0] AS d RETURN 10 / d"));
         assertThat(arithmetic.status()).isEqualTo(400);
         assertThat(arithmetic.code()).isEqualTo("Neo.ClientError.Statement.ArithmeticError");
+        // nesting the parser would spend minutes on is refused before the database sees it (found by fuzzing)
+        long t = System.nanoTime();
+        Reply deep = post(body("RETURN " + "[".repeat(3000) + "]".repeat(3000)));
+        assertThat(deep.status()).isEqualTo(400);
+        assertThat(deep.code()).isEqualTo("BAD_REQUEST");
+        assertThat((System.nanoTime() - t) / 1_000_000).as("ms").isLessThan(5000);
+        assertThat(post(body("RETURN " + "[".repeat(50) + "1" + "]".repeat(50) + " AS x")).status()).isEqualTo(200);
     }
 
     @Test

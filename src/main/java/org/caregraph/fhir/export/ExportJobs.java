@@ -1,6 +1,8 @@
 package org.caregraph.fhir.export;
 
 import ca.uhn.fhir.context.FhirContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -184,10 +186,19 @@ public class ExportJobs implements DisposableBean {
     private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("export-job").daemon().factory());
 
+    private final MeterRegistry meters;
+    /** resources written into export files, counted as they go (their rate is the export rate) */
+    private final Counter exported;
+
     public ExportJobs(FhirContext fhir, GraphReader reader, PatientCompartment compartment, ResourceMatcher matcher,
                       @Value("${caregraph.export.dir:${caregraph.neo4j.data-dir}/export}") Path dir,
                       @Value("${caregraph.export.retention:24h}") Duration retention,
-                      @Value("${caregraph.export.timeout:2h}") Duration timeout) {
+                      @Value("${caregraph.export.timeout:2h}") Duration timeout, MeterRegistry meters) {
+        this.meters = meters;
+        this.exported = Counter.builder("caregraph.export.resources")
+                .description("Resources written into Bulk $export files").register(meters);
+        // every outcome from the start, at 0: a dashboard shows "no failed jobs" rather than no data
+        for (Status s : List.of(Status.COMPLETED, Status.FAILED)) jobs(s);
         this.fhir = fhir;
         this.reader = reader;
         this.compartment = compartment;
@@ -343,6 +354,7 @@ public class ExportJobs implements DisposableBean {
         }
         if (job.errors == 0) deleteQuietly(jobDir.resolve(ERROR_FILE));
         save(job);
+        jobs(job.status).increment();
         log.info("Export job {} {}: {} resources, {} errors, {} ms", job.id, job.status, job.written, job.errors,
                 (System.nanoTime() - started) / 1_000_000);
     }
@@ -503,6 +515,7 @@ public class ExportJobs implements DisposableBean {
         if (elements != null) elements.apply(type, resource);
         if (keys != null) keys.add(r.get("key").asString());
         job.written++;
+        exported.increment();
         return resource;
     }
 
@@ -660,5 +673,10 @@ public class ExportJobs implements DisposableBean {
     @Override
     public void destroy() {
         runner.shutdownNow();
+    }
+
+    private Counter jobs(Status status) {
+        return Counter.builder("caregraph.export.jobs").tag("status", status.name())
+                .description("Bulk $export jobs finished, by outcome").register(meters);
     }
 }

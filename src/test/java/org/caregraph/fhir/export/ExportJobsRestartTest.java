@@ -27,7 +27,8 @@ class ExportJobsRestartTest extends GraphTest {
     @Autowired private ResourceMatcher matcher;
 
     private ExportJobs jobs(Path dir, Duration retention) {
-        return new ExportJobs(fhir, reader, compartment, matcher, dir, retention, Duration.ofMinutes(1));
+        return new ExportJobs(fhir, reader, compartment, matcher, dir, retention, Duration.ofMinutes(1),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     private static final AccessContext OWNER = AccessContext.service("test");

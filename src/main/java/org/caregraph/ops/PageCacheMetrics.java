@@ -1,0 +1,42 @@
+package org.caregraph.ops;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.function.ToDoubleFunction;
+import org.neo4j.io.pagecache.PageCache;
+import org.neo4j.io.pagecache.monitoring.PageCacheCounters;
+
+/**
+ * The embedded Neo4j's page cache as meters ({@code neo4j.pagecache.*}): its size, hits and faults (their ratio says
+ * whether the store fits), evictions, flushes and bytes moved. Neo4j Community has no metrics endpoint of its own;
+ * a Neo4j server reached by NEO4J_URI exports these itself (Enterprise) and is not measured here.
+ */
+public class PageCacheMetrics implements MeterBinder {
+    private final PageCacheCounters counters;
+
+    public PageCacheMetrics(PageCacheCounters counters) {
+        this.counters = counters;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        counter(registry, "hits", "Page pins served from the cache", PageCacheCounters::hits, null);
+        counter(registry, "faults", "Page pins that read from disk", PageCacheCounters::faults, null);
+        counter(registry, "evictions", "Pages evicted to make room", PageCacheCounters::evictions, null);
+        counter(registry, "flushes", "Pages written back to disk", PageCacheCounters::flushes, null);
+        counter(registry, "read", "Bytes read from the store files", PageCacheCounters::bytesRead, "bytes");
+        counter(registry, "written", "Bytes written to the store files", PageCacheCounters::bytesWritten, "bytes");
+        Gauge.builder("neo4j.pagecache.hit.ratio", counters, PageCacheCounters::hitRatio)
+                .description("Hits per pin since start").register(registry);
+        Gauge.builder("neo4j.pagecache.size", counters, c -> (double) c.maxPages() * PageCache.PAGE_SIZE).baseUnit("bytes")
+                .description("The page cache's configured size").register(registry);
+    }
+
+    private void counter(MeterRegistry registry, String name, String description, ToDoubleFunction<PageCacheCounters> value,
+                         String unit) {
+        FunctionCounter.builder("neo4j.pagecache." + name, counters, value).description(description).baseUnit(unit)
+                .register(registry);
+    }
+}
