@@ -41,6 +41,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -49,8 +52,9 @@ import org.springframework.stereotype.Component;
  * {@link GraphReader} into one NDJSON file per type: the stored JSON as it is, with the server's meta.versionId and
  * meta.lastUpdated, one resource in memory at a time. A resource that cannot be written goes to an error file of
  * OperationOutcomes instead. A job is a directory under the export dir (job.json, the NDJSON files): it survives a
- * restart (a job interrupted by one is failed) and is deleted after the retention period, or when the client
- * cancels it.
+ * restart and is deleted after the retention period, or when the client cancels it. A job that fails, or that a stop
+ * or a crash interrupted (found queued or running when a server starts), fails cleanly: its status says so and its
+ * partial files are deleted, so no client ever reads half an export; the client starts a new one.
  */
 @Component
 public class ExportJobs implements DisposableBean {
@@ -226,6 +230,7 @@ public class ExportJobs implements DisposableBean {
             job.status = Status.FAILED;
             log.warn("Export job {} failed: {}", job.id, e.getClass().getSimpleName());
         }
+        if (job.status == Status.FAILED) deleteOutputs(job);
         synchronized (job) {
             if (job.cancelled) {
                 deleteFiles(job.id);
@@ -382,7 +387,7 @@ public class ExportJobs implements DisposableBean {
         }
     }
 
-    /** Jobs of an earlier run: kept for their clients; one the stop interrupted is failed. */
+    /** Jobs of an earlier run: kept for their clients (see {@link #failInterrupted}). */
     private void load() {
         if (!Files.isDirectory(dir)) return;
         try (Stream<Path> dirs = Files.list(dir)) {
@@ -390,16 +395,43 @@ public class ExportJobs implements DisposableBean {
                 Path file = d.resolve(JOB_FILE);
                 if (!Files.isRegularFile(file)) continue;
                 Job job = JSON.readValue(file.toFile(), Job.class);
-                if (job.status == Status.QUEUED || job.status == Status.RUNNING) {
-                    job.status = Status.FAILED;
-                    job.message = "the server stopped during the export";
-                    save(job);
-                }
                 jobs.put(job.id, job);
             }
         } catch (IOException e) {
             log.warn("Export jobs in {} could not be read: {}", dir, e.getClass().getSimpleName());
         }
+    }
+
+    /**
+     * Once a server is up, a job found queued or running was interrupted by a stop or a crash: it is failed and its
+     * partial files go. Not in one-shot commands, which may share the export directory with a running server (an
+     * external Neo4j).
+     */
+    @EventListener
+    public void failInterrupted(ApplicationReadyEvent event) {
+        if (event.getApplicationContext() instanceof WebServerApplicationContext) failInterrupted();
+    }
+
+    void failInterrupted() {
+        for (Job job : jobs.values()) {
+            if (job.status == Status.QUEUED || job.status == Status.RUNNING) {
+                job.status = Status.FAILED;
+                job.message = "the server stopped during the export: start a new one";
+                deleteOutputs(job);
+                save(job);
+                log.info("Export job {} was interrupted by a stop: failed", job.id);
+            }
+        }
+    }
+
+    /** A failed job's files but job.json: no client reads half an export. */
+    private void deleteOutputs(Job job) {
+        try (Stream<Path> files = Files.list(dir.resolve(job.id))) {
+            files.filter(f -> !f.getFileName().toString().equals(JOB_FILE)).forEach(ExportJobs::deleteQuietly);
+        } catch (IOException e) {
+            log.warn("Export job {}: files not deleted: {}", job.id, e.getClass().getSimpleName());
+        }
+        job.outputs = List.of();
     }
 
     /** Deletes finished jobs older than the retention period. */
