@@ -28,6 +28,13 @@ public class GraphOptions {
         return args;
     }
 
+    /** Where the graph is, for messages: the external Neo4j, or the data directory. */
+    String describe() {
+        String uri = neo4jUri != null ? neo4jUri : System.getenv("NEO4J_URI");
+        if (uri != null && !uri.isBlank()) return "the Neo4j at " + uri;
+        return "the data directory " + (dataDir != null ? dataDir : System.getenv().getOrDefault("CAREGRAPH_DATA_DIR", "data"));
+    }
+
     /** A non-web application context for one-shot commands (quiet logs: the command prints what matters). */
     ConfigurableApplicationContext startQuiet(String... extra) {
         return start(WebApplicationType.NONE, extra);

@@ -70,6 +70,14 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         return home;
     }
 
+    /**
+     * Starts noting which nodes committed transactions change (see {@link ChangeWatch}) until the watch is closed: what
+     * an online backup must read again to make its copy a consistent cut.
+     */
+    public ChangeWatch watchChanges() {
+        return new ChangeWatch(dbms, GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+    }
+
     @Override
     public void close() {
         long t = System.nanoTime();
