@@ -4,7 +4,7 @@
 // after the index time and at most $windowDays days after it. Each concept counts once, at its first occurrence;
 // concepts are ordered by that time, then by key, and the first $steps are returned.
 // Parameters: $keys (start concept keys 'system|code'), $codes (start codes in any system), $startPaths, $labels,
-// $paths, $windowDays, $steps.
+// $paths, $windowDays, $steps; $patients: the patient keys the cohort is confined to (a cohort's members), null for all.
 // Returns one row per patient: patient (key), index {key, system, code, display, type, at (epoch ms)} and
 // path [{key, system, code, display, type, at}] (possibly empty).
 MATCH (k:Concept)
@@ -13,6 +13,7 @@ WITH collect(k) AS starts
 UNWIND starts AS k
 MATCH (k)<-[c:CODED]-(e:Resource)-[:SUBJECT|PATIENT]->(p:Patient)
 WHERE c.path IN $startPaths AND e.placeholder IS NULL AND e.deleted IS NULL AND e.time IS NOT NULL AND p.placeholder IS NULL AND p.deleted IS NULL
+  AND ($patients IS NULL OR p.key IN $patients)
 // Instants as epoch milliseconds: datetimes of the same instant with other offsets do not compare as equal.
 WITH starts, p, k, e, datetime(e.time) AS t
 ORDER BY t.epochMillis, k.key, e.resourceType

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +90,7 @@ public final class CliProcess {
             p.waitFor(1, TimeUnit.MINUTES);
             throw new AssertionError("the server did not start:\n" + output);
         }
-        Thread.ofPlatform().daemon().start(() -> {
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
             try {
                 String l;
                 while ((l = out.readLine()) != null) synchronized (output) { output.append(l).append('\n'); }
@@ -97,11 +98,11 @@ public final class CliProcess {
                 // the process is gone
             }
         });
-        return new Server(p, url, token, output);
+        return new Server(p, url, token, output, reader);
     }
 
     /** A running server process. */
-    public record Server(Process process, String url, String token, StringBuilder output) {
+    public record Server(Process process, String url, String token, StringBuilder output, Thread reader) {
         /** SIGKILL: no shutdown hook runs, nothing is flushed or closed. */
         public void kill() throws InterruptedException {
             process.destroyForcibly();
@@ -115,7 +116,7 @@ public final class CliProcess {
                 process.destroyForcibly();
                 throw new AssertionError("the server did not stop on SIGTERM:\n" + log());
             }
-            Thread.sleep(100); // the last lines of its output
+            reader.join(Duration.ofMinutes(1)); // its output to the end
             if (!log().contains("Embedded Neo4j stopped")) throw new AssertionError("no clean shutdown:\n" + log());
         }
 

@@ -42,6 +42,41 @@ public abstract class GraphTest {
     @LocalServerPort protected int httpPort;
     @Autowired protected TokenIssuer tokens;
 
+    /**
+     * Where the identity providers of {@code ExternalIdentityProviderTest} publish their keys: a port free when this
+     * test JVM started, so that concurrent test runs on one machine do not collide. The three providers are configured
+     * in the shared context (Keycloak-, Entra ID- and Okta-shaped), so that test needs no context of its own.
+     */
+    public static final int IDP_PORT = freePort();
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @org.springframework.test.context.DynamicPropertySource
+    static void identityProviders(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        String idp = "http://127.0.0.1:" + IDP_PORT;
+        registry.add("caregraph.security.issuers[0].issuer", () -> idp + "/realms/caregraph");
+        registry.add("caregraph.security.issuers[0].jwks-uri", () -> idp + "/realms/caregraph/protocol/openid-connect/certs");
+        registry.add("caregraph.security.issuers[0].audience", () -> "caregraph");
+        registry.add("caregraph.security.issuers[1].issuer", () -> idp + "/tenant-1/v2.0");
+        registry.add("caregraph.security.issuers[1].jwks-uri", () -> idp + "/tenant-1/discovery/v2.0/keys");
+        registry.add("caregraph.security.issuers[1].audience", () -> "api://caregraph");
+        registry.add("caregraph.security.issuers[1].claims.scope", () -> "scp,roles");
+        registry.add("caregraph.security.issuers[1].claims.fhir-user", () -> "extension_fhirUser");
+        registry.add("caregraph.security.issuers[2].issuer", () -> idp + "/oauth2/default");
+        registry.add("caregraph.security.issuers[2].jwks-uri", () -> idp + "/oauth2/default/v1/keys");
+        registry.add("caregraph.security.issuers[2].audience", () -> "api://default");
+        registry.add("caregraph.security.issuers[2].claims.scope", () -> "scp");
+        registry.add("caregraph.security.issuers[2].claims.client-id", () -> "cid");
+        registry.add("caregraph.security.issuers[2].claims.patient", () -> "patient_id");
+        registry.add("caregraph.security.issuers[2].algorithms", () -> "ES256");
+    }
+
     /** Every scope there is, at system level: what the tests of the APIs themselves use (security has its own tests). */
     public static final List<String> ALL_SCOPES = List.of("system/*.cruds", "system/caregraph.cypher",
             "system/caregraph.sql", "system/caregraph.import", "system/caregraph.nlp", "system/caregraph.metrics",

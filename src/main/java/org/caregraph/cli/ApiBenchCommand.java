@@ -1,6 +1,10 @@
 package org.caregraph.cli;
 
+import java.time.Duration;
+import org.caregraph.security.TokenIssuer;
+import org.caregraph.security.CareGraphScope;
 import org.caregraph.security.AccessContext;
+import org.caregraph.audit.AuditTrail;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,10 +57,23 @@ public class ApiBenchCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newHttpClient();
+    /** every request carries a real token of the server's own issuer, with every scope at system level */
+    private String token;
 
     @Option(names = "--suite", split = ",", defaultValue = "graphql,fhir",
             description = "Which queries: graphql, fhir or both (comma list).")
     List<String> suites;
+
+    /** Whether each request's audit record is written (as in production), not, or both in turn to compare. */
+    enum Audit { on, off, compare }
+
+    @Option(names = "--audit", defaultValue = "on", description = "Audit records: on (as served), off, or compare: "
+            + "each request timed again with recording off, in this process (default: ${DEFAULT-VALUE}).")
+    Audit audit;
+
+    @Option(names = "--clients", defaultValue = "1", description = "Concurrent clients: each timed round sends this many "
+            + "requests at once (what group commit of the audit log shares flushes between); default: ${DEFAULT-VALUE}.")
+    int clients;
 
     /** A benchmarked request: its name, its suite and the HTTP request of its i-th run. */
     private record Case(String suite, String name, IntFunction<HttpRequest> request) {
@@ -74,6 +91,11 @@ public class ApiBenchCommand implements Callable<Integer> {
                 }
             }
             Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service("bench"), "bench-api-inputs", Map.of(), r -> r).getFirst();
+            List<String> scopes = new ArrayList<>(List.of("system/*.cruds"));
+            for (CareGraphScope s : CareGraphScope.values()) scopes.add(s.scope);
+            token = ctx.getBean(TokenIssuer.class).issue("caregraph-bench", null, null, scopes, Duration.ofHours(6)).token();
+            AuditTrail trail = ctx.getBean(AuditTrail.class);
+            trail.setEnabled(audit != Audit.off);
             List<String> all = inputs.get("patients").asList(v -> v.asString());
             if (all.isEmpty()) {
                 System.err.println("caregraph bench-api: the graph has no patients; give a PATH to import");
@@ -128,6 +150,8 @@ public class ApiBenchCommand implements Callable<Integer> {
             report.put("meanEventsPerPatient", Math.round(inputs.get("meanEvents").asDouble()));
             report.put("sampledPatients", sample.size());
             report.put("requestsPerQuery", requests);
+            report.put("audit", audit.name());
+            report.put("clients", clients);
             report.put("commonCondition", condition);
             MeterRegistry meters = ctx.getBean(MeterRegistry.class);
             double baseline = 0;
@@ -135,12 +159,22 @@ public class ApiBenchCommand implements Callable<Integer> {
             for (Case c : cases) {
                 long warmEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
                 for (int i = 0; System.nanoTime() < warmEnd; i++) send(c.request().apply(i));
-                double[] ms = new double[requests];
+                int rounds = Math.max(1, requests / clients);
+                double[] ms = new double[rounds * clients];
+                double[] off = new double[audit == Audit.compare ? rounds * clients : 0];
+                long records = trail.log().size();
+                long flushes = trail.log().flushes();
+                long flushNanos = trail.log().flushNanos();
                 double dbBefore = dbSeconds(meters);
-                for (int i = 0; i < requests; i++) {
-                    long start = System.nanoTime();
-                    send(c.request().apply(i));
-                    ms[i] = (System.nanoTime() - start) / 1e6;
+                long[] wall = new long[2];
+                for (int r = 0; r < rounds; r++) {
+                    wall[0] += round(c, r * clients, ms);
+                    // each round again with recording off, so that drift in the machine's load hits both alike
+                    if (audit == Audit.compare) {
+                        trail.setEnabled(false);
+                        wall[1] += round(c, r * clients, off);
+                        trail.setEnabled(true);
+                    }
                 }
                 double median = BenchMath.median(ms);
                 if (baseline == 0) baseline = median;
@@ -149,11 +183,31 @@ public class ApiBenchCommand implements Callable<Integer> {
                 r.put("medianMs", round(median));
                 r.put("p95Ms", round(BenchMath.percentile(ms, 95)));
                 r.put("xBaseline", round(median / baseline));
-                double dbMean = (dbSeconds(meters) - dbBefore) * 1000 / requests;
+                double dbMean = (dbSeconds(meters) - dbBefore) * 1000 / (ms.length + off.length);
                 r.put("databaseMsMean", round(dbMean));
+                String auditLine = "";
+                if (audit == Audit.compare) {
+                    double without = BenchMath.median(off);
+                    r.put("medianMsAuditOff", round(without));
+                    r.put("p95MsAuditOff", round(BenchMath.percentile(off, 95)));
+                    r.put("auditOverheadMs", round(median - without));
+                    r.put("auditOverheadPercent", round(100 * (median - without) / without));
+                    auditLine = String.format("   audit off %.2f ms: %+.2f ms (%+.1f %%)", without, median - without, 100 * (median - without) / without);
+                }
+                if (clients > 1) {
+                    r.put("requestsPerSecond", Math.round(ms.length / (wall[0] / 1e9)));
+                    if (audit == Audit.compare) r.put("requestsPerSecondAuditOff", Math.round(off.length / (wall[1] / 1e9)));
+                }
+                if (audit != Audit.off) {
+                    long appended = trail.log().size() - records;
+                    long flushed = Math.max(1, trail.log().flushes() - flushes);
+                    r.put("auditRecordsPerFlush", round((double) appended / flushed));
+                    // the disk's share of the overhead: one fsync per flush
+                    r.put("auditFlushMsMean", round((trail.log().flushNanos() - flushNanos) / 1e6 / flushed));
+                }
                 results.add(r);
-                System.err.printf("%-50s median %8.2f ms   p95 %8.2f ms   %6.1fx baseline   (database %.2f ms/request)%n",
-                        c.name(), median, BenchMath.percentile(ms, 95), median / baseline, dbMean);
+                System.err.printf("%-50s median %8.2f ms   p95 %8.2f ms   %6.1fx baseline   (database %.2f ms/request)%s%n",
+                        c.name(), median, BenchMath.percentile(ms, 95), median / baseline, dbMean, auditLine);
             }
             report.put("results", results);
             if (suites.contains("fhir")) report.put("export", export(base));
@@ -186,9 +240,46 @@ public class ApiBenchCommand implements Callable<Integer> {
         return Map.of("query", query, "variables", vars);
     }
 
+    /** One request's time over HTTP, in ms. */
+    private double timed(HttpRequest request) throws Exception {
+        long start = System.nanoTime();
+        send(request);
+        return (System.nanoTime() - start) / 1e6;
+    }
+
+    /**
+     * Requests {@code first} to {@code first + clients - 1} of {@code c}, sent at once (one at a time with one client),
+     * each one's time in ms stored at its index of {@code ms}; returns the round's wall time in ns.
+     */
+    private long round(Case c, int first, double[] ms) throws Exception {
+        long start = System.nanoTime();
+        if (clients == 1) {
+            ms[first] = timed(c.request().apply(first));
+            return System.nanoTime() - start;
+        }
+        List<java.util.concurrent.Future<Double>> sent = new ArrayList<>();
+        for (int k = 0; k < clients; k++) {
+            int i = first + k;
+            sent.add(pool.submit(() -> timed(c.request().apply(i))));
+        }
+        for (int k = 0; k < clients; k++) ms[first + k] = sent.get(k).get();
+        return System.nanoTime() - start;
+    }
+
+    private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "bench-client");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** {@code request} with the bench's token. */
+    private HttpRequest authorized(HttpRequest request) {
+        return HttpRequest.newBuilder(request, (name, value) -> true).header("Authorization", "Bearer " + token).build();
+    }
+
     /** Sends one request; an error in the answer stops the bench (a fast error is not a fast query). */
     private void send(HttpRequest request) throws Exception {
-        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(authorized(request), HttpResponse.BodyHandlers.ofString());
         JsonNode answer = JSON.readTree(r.body());
         if (r.statusCode() != 200 || (answer.has("errors") && !answer.get("errors").isEmpty())) {
             throw new IllegalStateException("request failed (" + r.statusCode() + "): " + r.body());
@@ -216,8 +307,8 @@ public class ApiBenchCommand implements Callable<Integer> {
         long resources = 0;
         for (int run = 0; run < seconds.length; run++) {
             long start = System.nanoTime();
-            HttpResponse<String> kick = http.send(HttpRequest.newBuilder(URI.create(base + "/fhir/$export"))
-                    .header("Accept", "application/fhir+json").header("Prefer", "respond-async").GET().build(),
+            HttpResponse<String> kick = http.send(authorized(HttpRequest.newBuilder(URI.create(base + "/fhir/$export"))
+                    .header("Accept", "application/fhir+json").header("Prefer", "respond-async").GET().build()),
                     HttpResponse.BodyHandlers.ofString());
             if (kick.statusCode() != 202) throw new IllegalStateException("$export kick-off failed (" + kick.statusCode() + "): " + kick.body());
             String status = kick.headers().firstValue("Content-Location").orElseThrow();
@@ -227,7 +318,7 @@ public class ApiBenchCommand implements Callable<Integer> {
             seconds[run] = (System.nanoTime() - start) / 1e9;
             resources = 0;
             for (JsonNode out : JSON.readTree(poll.body()).path("output")) resources += out.path("count").asLong();
-            http.send(HttpRequest.newBuilder(URI.create(status)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            http.send(authorized(HttpRequest.newBuilder(URI.create(status)).DELETE().build()), HttpResponse.BodyHandlers.discarding());
         }
         double median = BenchMath.median(seconds);
         System.err.printf("%-50s %,d resources, median %.2f s: %,.0f resources/s%n", "FHIR system $export", resources, median, resources / median);
@@ -239,7 +330,7 @@ public class ApiBenchCommand implements Callable<Integer> {
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build(),
+        return http.send(authorized(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build()),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -35,6 +35,18 @@ public class GraphOptions {
         return "the data directory " + (dataDir != null ? dataDir : System.getenv().getOrDefault("CAREGRAPH_DATA_DIR", "data"));
     }
 
+    /** A command's work on one bean of the application. */
+    interface BeanWork<T> {
+        int run(T bean) throws Exception;
+    }
+
+    /** Runs {@code work} on the {@code type} bean of a quiet non-web context, closed afterwards. */
+    <T> int withBean(Class<T> type, BeanWork<T> work) throws Exception {
+        try (ConfigurableApplicationContext ctx = startQuiet()) {
+            return work.run(ctx.getBean(type));
+        }
+    }
+
     /** A non-web application context for one-shot commands (quiet logs: the command prints what matters). */
     ConfigurableApplicationContext startQuiet(String... extra) {
         return start(WebApplicationType.NONE, extra);

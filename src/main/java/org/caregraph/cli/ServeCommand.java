@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.caregraph.CareGraphApplication;
+import org.caregraph.graph.EmbeddedNeo4j;
 import org.caregraph.ingest.ImportInput;
 import org.caregraph.ingest.ImportJobs;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -25,16 +26,32 @@ public class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "HTTP port (default 8080, or PORT).")
     Integer port;
 
+    @Option(names = "--address", description = "Address to listen on (default 127.0.0.1, or SERVER_ADDRESS). Any other "
+            + "than loopback needs HTTPS (--tls-cert, --tls-key) or --tls-proxy.")
+    String address;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve HTTPS (TLS 1.3/1.2) with this certificate "
+            + "chain (PEM; or CAREGRAPH_TLS_CERT).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The certificate's private key (PEM, PKCS#8 or "
+            + "PKCS#1; or CAREGRAPH_TLS_KEY; an encrypted key's password in CAREGRAPH_TLS_KEY_PASSWORD).")
+    Path tlsKey;
+
+    @Option(names = "--tls-proxy", description = "A reverse proxy in front terminates TLS: allows a non-loopback "
+            + "address without HTTPS and honours X-Forwarded-* from CAREGRAPH_TRUSTED_PROXIES (default loopback).")
+    boolean tlsProxy;
+
     @Option(names = "--import", paramLabel = "PATH", description = "Files or directories to import once the server is up "
             + "(runs as an import job; poll it at /import).")
     List<Path> imports = new ArrayList<>();
 
-    @Option(names = "--demo", description = "Demo mode: print a ready-to-use access token and a curl line (the launcher "
-            + "script's --demo also imports a Synthea population).")
+    @Option(names = "--demo", description = "Demo mode: register a demo backend client and print a token it got and a curl "
+            + "line; add a demo user for the web UI (the launcher script's --demo also imports a Synthea population).")
     boolean demo;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, java.io.IOException {
         for (Path p : imports) {
             if (!Files.exists(p)) {
                 System.err.println("caregraph serve: no such file or directory: " + p);
@@ -43,21 +60,39 @@ public class ServeCommand implements Callable<Integer> {
         }
         List<String> args = graph.springArgs();
         if (port != null) args.add("--server.port=" + port);
-        ConfigurableApplicationContext ctx = new SpringApplicationBuilder(CareGraphApplication.class).run(args.toArray(String[]::new));
+        if (address != null) args.add("--server.address=" + address);
+        if (tlsCert != null) args.add("--caregraph.tls.cert=" + tlsCert);
+        if (tlsKey != null) args.add("--caregraph.tls.key=" + tlsKey);
+        if (tlsProxy) args.add("--caregraph.tls.proxy=true");
+        ConfigurableApplicationContext ctx;
+        try {
+            ctx = new SpringApplicationBuilder(CareGraphApplication.class).run(args.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            return 1; // Spring has reported why (a failure analysis saying what to do, or the stack trace)
+        }
         CountDownLatch closed = new CountDownLatch(1);
         ctx.addApplicationListener(e -> {
             if (e instanceof ContextClosedEvent) closed.countDown();
         });
-        String http = "http://" + ctx.getEnvironment().getProperty("server.address", "127.0.0.1") + ":"
+        String http = (ctx.getEnvironment().containsProperty("server.ssl.bundle") ? "https://" : "http://")
+                + ctx.getEnvironment().getProperty("server.address", "127.0.0.1") + ":"
                 + ctx.getEnvironment().getProperty("local.server.port");
         System.out.println("CareGraph ready: " + http);
-        if (demo) DemoAccess.print(ctx, http);
+        EmbeddedNeo4j neo4j = ctx.getBeanProvider(EmbeddedNeo4j.class).getIfAvailable();
+        if (neo4j != null) {
+            // On stdout for the operator, never in the log: analysts attach cypher-shell or Neo4j Browser with it.
+            System.out.println("Neo4j (embedded): " + neo4j.boltUri() + ", user " + EmbeddedNeo4j.USER + ", password "
+                    + neo4j.password() + " (kept in " + neo4j.passwordFile() + ")");
+        }
+        if (demo) DemoAccess.printToken(ctx, http, System.out);
+        ImportJobs.Job job = null;
         if (!imports.isEmpty()) {
             List<ImportInput> inputs = new ArrayList<>();
             for (Path p : imports) inputs.addAll(ImportInput.expand(p, p.toString()));
-            ImportJobs.Job job = ctx.getBean(ImportJobs.class).submitTrusted(inputs);
+            job = ctx.getBean(ImportJobs.class).submitTrusted(inputs);
             System.out.println("Importing " + inputs.size() + " file(s) as job " + job.id() + ": " + http + "/import/" + job.id());
         }
+        if (demo) DemoAccess.demoUser(ctx, http, job, System.out);
         closed.await(); // until SIGTERM / Ctrl-C closes the context (Spring's shutdown hook)
         return 0;
     }

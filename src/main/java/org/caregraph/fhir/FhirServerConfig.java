@@ -4,13 +4,17 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.util.List;
+import org.caregraph.audit.AuditEventProvider;
 import org.caregraph.fhir.export.ExportProvider;
 import org.caregraph.fhir.search.GraphSearch;
 import org.caregraph.fhir.search.SearchCapabilities;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.ResourceMapper;
+import org.caregraph.security.logging.FhirServerErrorLog;
 import org.caregraph.nlp.NoteRerun;
+import org.caregraph.security.authz.SmartCapabilities;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,11 +28,13 @@ class FhirServerConfig {
                                                        GraphWriter writer, GraphSearch search,
                                                        SearchCapabilities searchCapabilities, ResourceMatcher matcher,
                                                        EverythingProvider everything, ExportProvider export,
-                                                       NoteRerun notes) {
+                                                       NoteRerun notes, SmartCapabilities smart,
+                                                       ObjectProvider<AuditEventProvider> audit) {
         RestfulServer server = new RestfulServer(fhir);
         ResourceWrites writes = new ResourceWrites(fhir, mapper, writer, notes);
         ConditionalInteractions conditional = new ConditionalInteractions(matcher);
         List<GraphResourceProvider> providers = fhir.getResourceTypes().stream().sorted()
+                .filter(t -> !t.equals("AuditEvent")) // served from the audit log, below
                 .map(t -> new GraphResourceProvider(fhir.getResourceDefinition(t).getImplementingClass(), fhir, reader,
                         writes, writer, search, conditional))
                 .toList();
@@ -36,8 +42,14 @@ class FhirServerConfig {
         server.registerProvider(new SystemHistoryProvider(fhir, reader));
         server.registerProvider(new TransactionProvider(writes, reader, conditional));
         server.registerProviders(everything, export);
+        audit.ifAvailable(a -> { // the web server's (CLI commands serve no HTTP)
+            server.registerProvider(a);
+            server.registerInterceptor(a);
+        });
         server.registerInterceptor(searchCapabilities);
+        server.registerInterceptor(smart); // rest.security: SMART-on-FHIR and its oauth-uris
         server.registerInterceptor(new FhirAccess());
+        server.registerInterceptor(new FhirServerErrorLog()); // server errors without the messages that echo input
         // history bundles are paged: HAPI takes the page size from _count (within these bounds) and pages history by
         // _offset (HistoryBundle); search results are paged by page id: the provider keeps the last 100 searches'
         // SearchBundles (plans and keyset cursors, no results)

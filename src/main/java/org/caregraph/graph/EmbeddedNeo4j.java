@@ -1,15 +1,29 @@
 package org.caregraph.graph;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.caregraph.security.transport.TransportEnvironment;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.configuration.ssl.ClientAuth;
+import org.neo4j.configuration.ssl.SslPolicyConfig;
+import org.neo4j.configuration.ssl.SslPolicyScope;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.io.ByteUnit;
@@ -17,49 +31,145 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The in-process Neo4j DBMS used when no external server is configured. Only Bolt is opened, on loopback by default:
- * the application itself talks to it through the driver like to any server, and Neo4j Browser or cypher-shell can
- * attach to the printed address.
+ * The in-process Neo4j DBMS used when no external server is configured. Only Bolt is opened, on loopback by default,
+ * with authentication on: user {@code neo4j} with a generated password kept in {@code <data-dir>/neo4j-password}
+ * (mode 0600). The application itself talks to it through the driver like to any server, and Neo4j Browser or
+ * cypher-shell can attach to the printed address with that password. Bolt TLS is on when a PEM certificate and key are
+ * configured.
  */
 public final class EmbeddedNeo4j implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedNeo4j.class);
+    /** The only user Neo4j Community has; it cannot be given fewer rights (no roles), so the password guards all. */
+    public static final String USER = "neo4j";
+    static final String PASSWORD_FILE = "neo4j-password";
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final DatabaseManagementService dbms;
     private final String boltUri;
     private final Path home;
+    private final Path passwordFile;
+    private final String password;
 
     public EmbeddedNeo4j(Neo4jProperties props) {
         this.home = props.dataDir().toAbsolutePath().normalize();
+        this.passwordFile = home.resolve(PASSWORD_FILE);
+        if (!props.boltTls() && !TransportEnvironment.isLoopback(props.boltAddress())) {
+            throw new IllegalStateException("Bolt would listen on " + props.boltAddress() + " without TLS: the database "
+                    + "password would cross the network in clear. Configure CAREGRAPH_BOLT_TLS_CERT and "
+                    + "CAREGRAPH_BOLT_TLS_KEY, or keep Bolt on 127.0.0.1");
+        }
         int port = props.boltPort() > 0 ? props.boltPort() : freePort(props.boltAddress());
         long started = System.nanoTime();
         try {
-            Files.createDirectories(home);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create data directory " + home + ": " + e.getMessage(), e);
-        }
-        try {
-            this.dbms = new DatabaseManagementServiceBuilder(home)
+            ownerOnlyDirectory(home);
+            this.password = Files.exists(passwordFile) ? readPassword() : setNewPassword(props);
+            this.dbms = builder(props)
                     .setConfig(BoltConnector.enabled, true)
                     .setConfig(BoltConnector.listen_address, new SocketAddress(props.boltAddress(), port))
-                    .setConfig(HttpConnector.enabled, false)
-                    .setConfig(HttpsConnector.enabled, false)
-                    // Loopback-only by default; a non-loopback bind should set NEO4J_URI to a secured server instead.
-                    .setConfig(GraphDatabaseSettings.auth_enabled, false)
-                    .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.parse(props.pagecache()))
-                    // Keep disk use bounded under repeated bulk imports: no long transaction-log history.
-                    .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
+                    .setConfig(boltTls(props))
                     .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot use data directory " + home + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (causeMentions(e, "lock")) {
                 throw new IllegalStateException("the data directory " + home + " is in use by another CareGraph "
                         + "process; stop it, or point this one at it with NEO4J_URI=bolt://" + props.boltAddress()
-                        + ":" + port, e);
+                        + ":" + port + " and NEO4J_PASSWORD from " + passwordFile, e);
             }
             throw e;
         }
         this.boltUri = "bolt://" + props.boltAddress() + ":" + port;
-        log.info("Embedded Neo4j ready in {} ms: data {}, Bolt {} (Neo4j Browser / cypher-shell can attach here)",
-                (System.nanoTime() - started) / 1_000_000, home, boltUri);
+        log.info("Embedded Neo4j ready in {} ms: data {}, Bolt {}{}, user {} with the password in {}",
+                (System.nanoTime() - started) / 1_000_000, home, boltUri, props.boltTls() ? " (TLS required)" : "",
+                USER, passwordFile);
+    }
+
+    private static DatabaseManagementServiceBuilder builder(Neo4jProperties props) {
+        return new DatabaseManagementServiceBuilder(props.dataDir().toAbsolutePath().normalize())
+                .setConfig(HttpConnector.enabled, false)
+                .setConfig(HttpsConnector.enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                // Queries carry patient data in their parameters and literals: the DBMS keeps no query log.
+                .setConfig(GraphDatabaseSettings.log_queries, GraphDatabaseSettings.LogQueryLevel.OFF)
+                .setConfig(GraphDatabaseSettings.log_queries_parameter_logging_enabled, false)
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.parse(props.pagecache()))
+                // Keep disk use bounded under repeated bulk imports: no long transaction-log history.
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "false");
+    }
+
+    /**
+     * A new random password, set while Bolt is off so that nothing can log in with the default neo4j/neo4j in the
+     * meantime (a new store, a store an older CareGraph made without authentication, or a lost password file alike).
+     * The file appears only once the database has the password: a crash in between just repeats this next time.
+     */
+    private String setNewPassword(Neo4jProperties props) throws IOException {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        Path pending = ownerOnlyFile(home.resolve(PASSWORD_FILE + ".new"));
+        Files.writeString(pending, generated + "\n");
+        DatabaseManagementService offline = builder(props).setConfig(BoltConnector.enabled, false).build();
+        try {
+            offline.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+                    "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", generated));
+        } finally {
+            offline.shutdown();
+        }
+        Files.move(pending, passwordFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        log.info("Embedded Neo4j: new password for user {} set and kept in {}", USER, passwordFile);
+        return generated;
+    }
+
+    private String readPassword() throws IOException {
+        if (posix()) Files.setPosixFilePermissions(passwordFile, OWNER_ONLY);
+        String text = Files.readString(passwordFile).strip();
+        if (text.isEmpty()) throw new IllegalStateException(passwordFile + " is empty: delete it to set a new password");
+        return text;
+    }
+
+    /**
+     * The store, the password, exports and import reports all live here: a new data directory is made owner-only
+     * (0700). One that exists is left as its owner set it, with a warning if other users can enter it.
+     */
+    private static void ownerOnlyDirectory(Path dir) throws IOException {
+        if (!posix()) {
+            Files.createDirectories(dir);
+        } else if (Files.notExists(dir)) {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+            if (perms.contains(PosixFilePermission.OTHERS_EXECUTE) || perms.contains(PosixFilePermission.GROUP_EXECUTE)) {
+                log.warn("The data directory {} is open to other users ({}); it holds patient data: chmod 700 it "
+                        + "(docs/security.md)", dir, PosixFilePermissions.toString(perms));
+            }
+        }
+    }
+
+    /** Created with mode 0600 from the start, so the secret is never readable by others, not even briefly. */
+    private static Path ownerOnlyFile(Path path) throws IOException {
+        Files.deleteIfExists(path);
+        return posix() ? Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY)) : Files.createFile(path);
+    }
+
+    private static boolean posix() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    }
+
+    /** Bolt TLS from PEM files: every Bolt client must encrypt (plain bolt:// is refused). */
+    private static Map<org.neo4j.graphdb.config.Setting<?>, Object> boltTls(Neo4jProperties props) {
+        if (!props.boltTls()) return Map.of(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED);
+        SslPolicyConfig policy = SslPolicyConfig.forScope(SslPolicyScope.BOLT);
+        Path cert = props.boltTlsCert().toAbsolutePath().normalize();
+        Path key = props.boltTlsKey().toAbsolutePath().normalize();
+        return Map.of(
+                BoltConnector.encryption_level, BoltConnector.EncryptionLevel.REQUIRED,
+                policy.enabled, true,
+                policy.base_directory, cert.getParent(),
+                policy.public_certificate, cert,
+                policy.private_key, key,
+                policy.client_auth, ClientAuth.NONE,
+                policy.tls_versions, List.of("TLSv1.3", "TLSv1.2"));
     }
 
     public String boltUri() {
@@ -76,6 +186,15 @@ public final class EmbeddedNeo4j implements AutoCloseable {
      */
     public ChangeWatch watchChanges() {
         return new ChangeWatch(dbms, GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+    }
+
+    /** The password of user {@value #USER}: for the application's driver and for printing to the operator. */
+    public String password() {
+        return password;
+    }
+
+    public Path passwordFile() {
+        return passwordFile;
     }
 
     @Override

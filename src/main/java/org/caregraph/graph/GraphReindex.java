@@ -53,7 +53,9 @@ public class GraphReindex {
         try {
             return mapper.rederive(ResourceMapper.tree(stored.getValue()));
         } catch (IllegalStateException | InvalidResourceException e) {
-            log.warn("reindex: {} does not map ({}); left as it is", stored.getKey(), e.getClass().getSimpleName());
+            // no id in the log: ids can be record numbers (docs/security.md); the count is in the summary
+            log.warn("reindex: a {} does not map ({}); left as it is", stored.getKey().split("/", 2)[0],
+                    e.getClass().getSimpleName());
             return null;
         }
     }

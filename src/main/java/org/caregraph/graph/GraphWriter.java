@@ -235,6 +235,24 @@ public class GraphWriter {
         });
     }
 
+    /**
+     * The authorization server's own records (registered clients, local users, refresh grants: the named queries in
+     * {@code cypher/security/}), which are not resources: only the server's own work writes them, outside the writer
+     * lock (they share nothing with resource writes) and without moving the generation (no read cache depends on them).
+     *
+     * @return the query's rows
+     */
+    public List<Map<String, Object>> writeAuthorization(AccessContext access, String name, Map<String, ?> parameters) {
+        java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
+        if (access.kind() != AccessContext.Kind.SERVICE) {
+            throw WriteRefusedException.forbidden(null, "clients, users and grants are the server's own work");
+        }
+        if (!name.startsWith("security/")) throw new IllegalArgumentException("not an authorization record query: " + name);
+        try (var session = driver.session()) {
+            return session.executeWrite(tx -> tx.run(Cypher.query(name), Values.value(parameters)).list(Record::asMap));
+        }
+    }
+
     /** Removes the NLP text concepts no mention points to any more (nlp-prune-concepts.cypher). */
     public long pruneTextConcepts(AccessContext access) {
         return inWriteTransaction(access, tx -> tx.run(Cypher.query("nlp-prune-concepts")).single().get("pruned").asLong());
@@ -449,7 +467,11 @@ public class GraphWriter {
      */
     private Set<String> checkWrites(TransactionContext tx, AccessContext access, List<ResourceRecord> records,
                                     List<String> deletes) {
-        if (access.unrestricted()) return Set.of();
+        if (access.unrestricted()) {
+            // audit: the patients whose records this write changes (issue #13; conditional references not yet resolved)
+            for (ResourceRecord r : records) access.touch(compartments(r, Map.of()));
+            return Set.of();
+        }
         List<String> keys = new ArrayList<>(deletes);
         records.forEach(r -> keys.add(r.key()));
         Map<String, Record> stored = new HashMap<>();
@@ -466,6 +488,7 @@ public class GraphWriter {
             if (!access.allows(s.get("type").asString(), Action.DELETE)) {
                 throw WriteRefusedException.forbidden(key, "the token's scopes do not allow deleting " + s.get("type").asString());
             }
+            touchStored(access, s); // audit: the patients whose records the delete changes
         }
         Map<String, String> resolved = resolveConditional(tx, records);
         for (ResourceRecord r : records) {
@@ -480,8 +503,15 @@ public class GraphWriter {
                 throw WriteRefusedException.forbidden(r.key(), "the token's scopes do not allow this " + action.name().toLowerCase()
                         + " of " + r.type() + " (its type, its patient or its category)");
             }
+            // audit: the patients whose records the write changes, before and after it
+            if (s != null) touchStored(access, s);
+            access.touch(comps);
         }
         return hidden;
+    }
+
+    private static void touchStored(AccessContext access, Record stored) {
+        if (!stored.get("compartments").isNull()) access.touch(stored.get("compartments").asList(v -> v.asString()));
     }
 
     private boolean visible(AccessContext access, Record stored) {

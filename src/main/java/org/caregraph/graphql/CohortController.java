@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.caregraph.graph.GraphReader;
+import org.caregraph.security.AccessContext;
 import org.caregraph.graphql.PatientController.PatientView;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
@@ -45,34 +46,34 @@ class CohortController {
     }
 
     @SchemaMapping(typeName = "Cohort")
-    int count(Cohort cohort) {
-        return cohort.keys().size();
-    }
-
-    @SchemaMapping(typeName = "Cohort")
     CohortPatientPage patients(Cohort cohort, @Argument Integer first, @Argument String after, DataFetchingEnvironment env) {
         int size = first == null ? 20 : first;
         if (size < 1 || size > MAX_PAGE) {
             throw new GraphQlRequestException("BAD_ARGUMENT", "patients(first:) takes 1 to " + MAX_PAGE + ", not " + size);
         }
+        AccessContext access = GraphQlAccess.of(env);
+        // the count is the population's; the members listed are those the caller may see
+        List<String> visible = cohort.keys().stream().filter(access::mayReadPatient).toList();
         int start = 0;
         if (after != null) {
             // the position after the cursor's key, whether or not that patient is still in the cohort
-            int at = Collections.binarySearch(cohort.keys(), decode(after));
+            int at = Collections.binarySearch(visible, decode(after));
             start = at >= 0 ? at + 1 : -at - 1;
         }
-        List<String> keys = cohort.keys().subList(start, Math.min(start + size, cohort.keys().size()));
+        List<String> keys = visible.subList(start, Math.min(start + size, visible.size()));
         List<PatientView> nodes = keys.isEmpty() ? List.of()
-                : reader.list(GraphQlAccess.of(env), "cohort-page", Map.of("keys", keys), r -> PatientView.of(r.get("id").asString(), r.get("json").asString()));
-        return new CohortPatientPage(nodes, keys.isEmpty() ? null : encode(keys.getLast()),
-                start + keys.size() < cohort.keys().size());
+                : reader.list(access, "cohort-page", Map.of("keys", keys), r -> PatientView.of(r.get("id").asString(), r.get("json").asString()));
+        return new CohortPatientPage(nodes, keys.isEmpty() ? null : encode(keys.getLast()), start + keys.size() < visible.size());
     }
 
     @MutationMapping
     SavedCohort saveCohort(@Argument CohortCriteria criteria, @Argument String name, DataFetchingEnvironment env) {
         if (name.isBlank()) throw new GraphQlRequestException("BAD_ARGUMENT", "saveCohort(name:) is blank");
-        List<String> keys = evaluator.evaluate(GraphQlAccess.analytics(env), criteria);
-        return new SavedCohort(groups.save(GraphQlAccess.of(env), name, criteria, keys), keys.size());
+        AccessContext access = GraphQlAccess.of(env);
+        // a Group names its members: a caller below system level saves the members it may see
+        List<String> keys = evaluator.evaluate(GraphQlAccess.analytics(env), criteria).stream()
+                .filter(access::mayReadPatient).toList();
+        return new SavedCohort(groups.save(access, name, criteria, keys), keys.size());
     }
 
     private static String encode(String key) {

@@ -1,10 +1,16 @@
 package org.caregraph.graphql;
 
 import graphql.ErrorClassification;
+import graphql.ExecutionResult;
 import graphql.GraphQLError;
 import graphql.analysis.MaxQueryComplexityInstrumentation;
 import graphql.analysis.MaxQueryDepthInstrumentation;
 import graphql.execution.instrumentation.Instrumentation;
+import graphql.execution.instrumentation.InstrumentationContext;
+import graphql.execution.instrumentation.InstrumentationState;
+import graphql.execution.instrumentation.parameters.InstrumentationExecuteOperationParameters;
+import graphql.language.Field;
+import graphql.language.OperationDefinition;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.neo4j.driver.exceptions.Neo4jException;
@@ -29,9 +35,27 @@ import org.springframework.graphql.server.WebGraphQlInterceptor;
 class GraphQlConfig {
     private static final Logger log = LoggerFactory.getLogger(GraphQlConfig.class);
 
+    /**
+     * Depth is checked before a query runs; a pure introspection query has its own bound, because GraphiQL's (the
+     * schema behind its Docs pane) nests type references 13 deep.
+     */
     @Bean
-    Instrumentation maxQueryDepth(@Value("${caregraph.graphql.max-depth:12}") int depth) {
-        return new MaxQueryDepthInstrumentation(depth);
+    Instrumentation maxQueryDepth(@Value("${caregraph.graphql.max-depth:12}") int depth,
+                                  @Value("${caregraph.graphql.max-introspection-depth:15}") int introspectionDepth) {
+        MaxQueryDepthInstrumentation introspection = new MaxQueryDepthInstrumentation(introspectionDepth);
+        return new MaxQueryDepthInstrumentation(depth) {
+            @Override
+            public InstrumentationContext<ExecutionResult> beginExecuteOperation(InstrumentationExecuteOperationParameters parameters,
+                                                                                 InstrumentationState state) {
+                return introspectionOnly(parameters.getExecutionContext().getOperationDefinition())
+                        ? introspection.beginExecuteOperation(parameters, state) : super.beginExecuteOperation(parameters, state);
+            }
+        };
+    }
+
+    private static boolean introspectionOnly(OperationDefinition operation) {
+        return operation.getSelectionSet().getSelections().stream()
+                .allMatch(s -> s instanceof Field f && f.getName().startsWith("__"));
     }
 
     @Bean
@@ -68,7 +92,9 @@ class GraphQlConfig {
                         .message("the query took longer than the read timeout and was stopped")
                         .path(env.getExecutionStepInfo().getPath()).extensions(Map.of("code", "TIMEOUT")).build();
             }
-            log.error("GraphQL field {} failed", env.getExecutionStepInfo().getPath(), ex);
+            // schema names only: the path would carry the client's aliases, part of the query text
+            log.error("GraphQL field {}.{} failed", env.getExecutionStepInfo().getObjectType().getName(),
+                    env.getFieldDefinition().getName(), ex);
             return null;
         });
     }

@@ -3,6 +3,7 @@ package org.caregraph.graphql;
 import org.caregraph.security.AccessContext;
 import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.caregraph.graph.GraphReader;
@@ -22,16 +23,18 @@ public class PathwayController {
     }
 
     private final GraphReader reader;
+    private final CohortEvaluator cohorts;
 
-    public PathwayController(GraphReader reader) {
+    public PathwayController(GraphReader reader, CohortEvaluator cohorts) {
         this.reader = reader;
+        this.cohorts = cohorts;
     }
 
     @QueryMapping
     public PathwayAnalysis.Pathways pathways(@Argument List<StartConcept> start, @Argument List<EventType> eventTypes,
                                              @Argument Integer steps, @Argument Integer windowDays,
                                              @Argument Integer minSupport, @Argument Integer top,
-                                             DataFetchingEnvironment env) {
+                                             @Argument CohortCriteria cohort, DataFetchingEnvironment env) {
         AccessContext population = GraphQlAccess.analytics(env);
         // The numbers are nullable in the schema (they have defaults), so an explicit null is refused like a bad value.
         if (start == null || start.isEmpty()) throw badArgument("start needs at least one concept");
@@ -47,10 +50,13 @@ public class PathwayController {
             else keys.add(c.system() + "|" + c.code());
         }
         // The index event may be of any type; the following events only of the asked ones (all when none are).
-        List<PathwayAnalysis.PatientPath> paths = reader.list(population, "pathway-paths", Map.of(
+        Map<String, Object> parameters = new HashMap<>(Map.of(
                 "keys", keys, "codes", codes, "startPaths", EventType.codePaths(List.of()),
                 "labels", EventType.labels(eventTypes), "paths", EventType.codePaths(eventTypes),
-                "windowDays", windowDays, "steps", steps),
+                "windowDays", windowDays, "steps", steps));
+        // a cohort confines the pathway to its members (the UI's "pathways from this cohort")
+        parameters.put("patients", cohort == null ? null : cohorts.evaluate(population, cohort));
+        List<PathwayAnalysis.PatientPath> paths = reader.list(population, "pathway-paths", parameters,
                 r -> new PathwayAnalysis.PatientPath(event(r.get("index")), r.get("path").asList(PathwayController::event)));
         return PathwayAnalysis.of(paths, minSupport, top);
     }

@@ -79,8 +79,9 @@ public class NoteEnricher implements RecordEnricher {
         try {
             return analyze(resource, record, mapper, analyzer);
         } catch (RuntimeException e) {
-            // the exception's message may quote the note: only its class goes to the log
-            log.warn("NLP failed on {} ({}); stored without mentions", record.key(), e.getClass().getSimpleName());
+            // the exception's message may quote the note and ids can be record numbers: the failure is kept on the
+            // note itself, only the type and exception class go to the log
+            log.warn("NLP failed on a {} ({}); stored without mentions", record.type(), e.getClass().getSimpleName());
             return failed(record, "NLP failed: " + e);
         }
     }
@@ -89,7 +90,7 @@ public class NoteEnricher implements RecordEnricher {
         NoteText.Extracted text = NoteText.extract(record.type(), resource, this::binary);
         skipped.addAndGet(text.skipped());
         if (text.error() != null) {
-            log.warn("NLP could not read the text of {}; stored without mentions", record.key());
+            log.warn("NLP could not read the text of a {}; stored without mentions", record.type());
             return failed(record, "NLP could not read the note: " + text.error());
         }
         String version = analyzer.version();

@@ -47,7 +47,10 @@ public class AccessContexts implements Converter<Jwt, AbstractAuthenticationToke
     @Override
     public AbstractAuthenticationToken convert(Jwt jwt) {
         SecurityProperties.ClaimNames names = props.claimNames(jwt.getClaimAsString("iss"));
-        List<String> scopes = scopes(jwt.getClaims().get(names.scope()));
+        List<String> scopes = new ArrayList<>();
+        for (String claim : names.scope().split("[,\\s]+")) {
+            for (String s : scopes(jwt.getClaims().get(claim))) if (!scopes.contains(s)) scopes.add(s);
+        }
         String client = firstString(jwt, names.clientId(), "client_id", "azp", "cid");
         String user = reference(jwt.getClaimAsString(names.fhirUser()));
         String patient = jwt.getClaimAsString(names.patient());
@@ -60,22 +63,32 @@ public class AccessContexts implements Converter<Jwt, AbstractAuthenticationToke
         return new AccessAuthentication(context, jwt, authorities);
     }
 
-    /** The patients user/ scopes reach: null (every patient) only when configured so. */
+    /** The patients user/ scopes reach, looked up once per token. */
     private Set<String> userReach(Jwt jwt, String user) {
+        if (user == null || !user.startsWith("Practitioner/") || props.practitionerLinks().contains("all")) return reach(user);
+        String cacheKey = user + " " + jwt.getId();
+        Cached cached = userPatients.get(cacheKey);
+        if (cached != null && cached.until().isAfter(Instant.now())) return cached.patients();
+        Set<String> patients = reach(user);
+        Instant until = jwt.getExpiresAt() != null ? jwt.getExpiresAt() : Instant.now().plus(Duration.ofMinutes(5));
+        userPatients.put(cacheKey, new Cached(patients, until));
+        return patients;
+    }
+
+    /**
+     * The patients a user ({@code fhirUser}, Practitioner/X or Patient/Y) reaches with user/ scopes: a patient its own
+     * record, a practitioner the patients it is linked to as configured; null (every patient) only when configured so.
+     * The authorization server's patient picker offers these.
+     */
+    public Set<String> reach(String user) {
         if (user == null) return Set.of();
         if (user.startsWith("Patient/")) return Set.of(user);
         if (!user.startsWith("Practitioner/")) return Set.of();
         if (props.practitionerLinks().contains("all")) return null;
-        String cacheKey = user + " " + jwt.getId();
-        Cached cached = userPatients.get(cacheKey);
-        if (cached != null && cached.until().isAfter(Instant.now())) return cached.patients();
         List<String> found = reader.list(AccessContext.service("access"), "security/practitioner-patients",
                 Map.of("key", user, "links", List.copyOf(props.practitionerLinks())),
                 r -> r.get("patients").asList(v -> v.asString())).stream().findFirst().orElse(List.of());
-        Set<String> patients = Set.copyOf(found);
-        Instant until = jwt.getExpiresAt() != null ? jwt.getExpiresAt() : Instant.now().plus(Duration.ofMinutes(5));
-        userPatients.put(cacheKey, new Cached(patients, until));
-        return patients;
+        return Set.copyOf(found);
     }
 
     /** A scope claim as a space-separated string (SMART, RFC 9068) or a list (Entra ID's scp, Okta's scp). */

@@ -12,12 +12,13 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.caregraph.audit.AuditTrail;
+import org.caregraph.security.transport.TransportEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -39,10 +40,12 @@ import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtTypeValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -64,16 +67,19 @@ public class SecurityConfig {
      */
     public static final List<String> PUBLIC_PATHS = List.of(
             "/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration", "/.well-known/jwks.json",
+            "/.well-known/openid-configuration",
             "/auth/**", "/actuator/health/liveness", "/actuator/health/readiness",
             "/", "/index.html", "/ui/**", "/webjars/**", "/graphiql", "/favicon.ico");
 
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, SecurityProperties props, SecurityErrors errors,
-                                            AccessContexts contexts, SigningKeys keys,
+                                            AccessContexts contexts, SigningKeys keys, ServerUrls urls, AuditTrail audit,
                                             @Value("${server.address:127.0.0.1}") String address) throws Exception {
         http.csrf(c -> c.disable()) // bearer tokens, no cookies: nothing for a cross-site request to ride on
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .exceptionHandling(e -> e.authenticationEntryPoint(errors).accessDeniedHandler(errors));
+                .exceptionHandling(e -> e.authenticationEntryPoint(errors).accessDeniedHandler(errors))
+                // every PHI request is recorded, refused ones too: right after the security context is set up
+                .addFilterAfter(audit.filter(), SecurityContextHolderFilter.class);
         if (!props.enabled()) {
             requireLoopback(address);
             log.warn("""
@@ -96,7 +102,7 @@ public class SecurityConfig {
                         .requestMatchers("/actuator/**").hasAuthority(authority(CareGraphScope.METRICS))
                         .requestMatchers("/admin/**").hasAuthority(authority(CareGraphScope.ADMIN))
                         .anyRequest().authenticated())
-                .oauth2ResourceServer(o -> o.authenticationManagerResolver(issuers(props, contexts, keys))
+                .oauth2ResourceServer(o -> o.authenticationManagerResolver(issuers(props, contexts, keys, urls))
                         .authenticationEntryPoint(errors).accessDeniedHandler(errors));
         return http.build();
     }
@@ -105,23 +111,36 @@ public class SecurityConfig {
         return "SCOPE_" + scope.scope;
     }
 
-    /** Our own issuer and every configured identity provider, each with its own keys; any other issuer is refused. */
+    /**
+     * Our own issuer and every configured identity provider, each with its own keys; any other issuer is refused. Our
+     * issuer may be known only once the HTTP server has started (its URL is derived from the bound port): its manager
+     * is built on first use.
+     */
     private static AuthenticationManagerResolver<HttpServletRequest> issuers(SecurityProperties props, AccessContexts contexts,
-                                                                             SigningKeys keys) {
-        Map<String, AuthenticationManager> managers = new HashMap<>();
-        managers.put(props.issuer(), manager(ownDecoder(keys, props.issuer()), contexts));
+                                                                             SigningKeys keys, ServerUrls urls) {
+        Map<String, AuthenticationManager> external = new HashMap<>();
         for (SecurityProperties.ExternalIssuer e : props.issuers()) {
-            NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(e.jwksUri()).build();
-            List<OAuth2TokenValidator<Jwt>> validators = new java.util.ArrayList<>(validators(e.issuer(),
-                    // identity providers write JWT (Keycloak, Entra ID) or RFC 9068's at+jwt (Okta, others)
-                    "JWT", "at+jwt", "application/at+jwt"));
+            NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(e.jwksUri())
+                    .jwsAlgorithms(algs -> e.algorithms().forEach(a -> algs.add(SignatureAlgorithm.from(a))))
+                    .build();
+            // identity providers write JWT (Keycloak, Entra ID), RFC 9068's at+jwt, or no typ at all (Okta)
+            JwtTypeValidator type = new JwtTypeValidator("JWT", "at+jwt", "application/at+jwt");
+            type.setAllowEmpty(true);
+            List<OAuth2TokenValidator<Jwt>> validators = new java.util.ArrayList<>(List.of(new JwtTimestampValidator(),
+                    new JwtIssuerValidator(e.issuer()), type));
             if (e.audience() != null) {
                 validators.add(new JwtClaimValidator<List<String>>("aud", aud -> aud != null && aud.contains(e.audience())));
             }
             decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
-            managers.put(e.issuer(), manager(decoder, contexts));
+            external.put(e.issuer(), manager(decoder, contexts));
         }
-        return new JwtIssuerAuthenticationManagerResolver(managers::get);
+        AtomicReference<AuthenticationManager> own = new AtomicReference<>();
+        return new JwtIssuerAuthenticationManagerResolver(iss -> {
+            if (urls.known() && urls.issuer().equals(iss)) {
+                return own.updateAndGet(m -> m != null ? m : manager(ownDecoder(keys, urls.issuer()), contexts));
+            }
+            return external.get(iss);
+        });
     }
 
     private static AuthenticationManager manager(JwtDecoder decoder, AccessContexts contexts) {
@@ -137,24 +156,16 @@ public class SecurityConfig {
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256),
                 (selector, ctx) -> selector.select(keys.publicKeys())));
         NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators(issuer, "at+jwt")));
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(List.of(new JwtTimestampValidator(),
+                new JwtIssuerValidator(issuer), new JwtTypeValidator("at+jwt"))));
         return decoder;
     }
 
-    /** Not expired (nor used before it was issued), of {@code issuer}, with one of the {@code types} in its header. */
-    private static List<OAuth2TokenValidator<Jwt>> validators(String issuer, String... types) {
-        JwtTypeValidator type = new JwtTypeValidator(types);
-        return List.of(new JwtTimestampValidator(), new JwtIssuerValidator(issuer), type);
-    }
-
     private static void requireLoopback(String address) {
-        try {
-            if (!InetAddress.getByName(address).isLoopbackAddress()) {
-                throw new IllegalStateException("caregraph.security.enabled=false is allowed only on a loopback address, "
-                        + "not server.address=" + address);
-            }
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("cannot resolve server.address=" + address, e);
+        // blank is every interface, an unresolvable name is taken as reachable (TransportEnvironment)
+        if (!TransportEnvironment.isLoopback(address)) {
+            throw new IllegalStateException("caregraph.security.enabled=false is allowed only on a loopback address, "
+                    + "not server.address=" + address);
         }
     }
 

@@ -14,7 +14,10 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** NEO4J_URI: a second CareGraph instance, with no embedded DBMS of its own, works on the first one's Bolt port. */
+/**
+ * NEO4J_URI + NEO4J_PASSWORD: a second CareGraph instance, with no embedded DBMS of its own, works on the first one's
+ * Bolt port with the first one's generated password.
+ */
 class ExternalNeo4jTest extends GraphTest {
     @Test
     void aSecondInstancePointedAtTheFirstsBoltPortReadsAndWritesTheSameGraph() throws Exception {
@@ -23,6 +26,7 @@ class ExternalNeo4jTest extends GraphTest {
         try (ConfigurableApplicationContext second = new SpringApplicationBuilder(CareGraphApplication.class)
                 .web(WebApplicationType.NONE)
                 .run("--caregraph.neo4j.uri=" + embedded.boltUri(),
+                        "--caregraph.neo4j.password=" + embedded.password(),
                         "--caregraph.neo4j.data-dir=" + data.resolve("unused"));
              ErrorReport errors = new ErrorReport(data.resolve("errors.ndjson"))) {
             assertThat(second.getBeanProvider(EmbeddedNeo4j.class).getIfAvailable()).as("no embedded DBMS").isNull();

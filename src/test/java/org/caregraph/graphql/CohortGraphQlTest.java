@@ -341,4 +341,29 @@ class CohortGraphQlTest extends GraphQlTest {
         assertThat(errorCode(COHORT, "c", json("{\"condition\": {\"from\": \"2020-01-01\"}}"))).isEqualTo("GRAPHQL_VALIDATION_FAILED");
         assertThat(errorCode(COHORT, "c", json("{\"shoeSize\": 3}"))).isEqualTo("GRAPHQL_VALIDATION_FAILED");
     }
+
+    @Test
+    void conceptSearchOffersTheConceptsEventsOrNotesUse() {
+        String q = "query($s: String!, $t: [EventType!], $m: Boolean, $f: Int) "
+                + "{ concepts(search: $s, types: $t, mentions: $m, first: $f) { concept { key display } uses } }";
+        // Essential hypertension: c1, c1b, c6; hypertensive renal disease: c3
+        assertThat(found(data(q, "s", "HyperT", "t", List.of("CONDITION")))).containsExactly(
+                SNOMED + "|" + HYPERTENSION + " Essential hypertension 3", SNOMED + "|" + RENAL + " Hypertensive renal disease 1");
+        assertThat(found(data(q, "s", "hypert", "t", List.of("MEDICATION")))).isEmpty();
+        assertThat(found(data(q, "s", "hypert", "t", List.of("CONDITION"), "f", 1))).hasSize(1);
+        // by code, any kind of event
+        assertThat(found(data(q, "s", LISINOPRIL))).containsExactly(RXNORM + "|" + LISINOPRIL + " lisinopril 10 MG 1");
+        // notes: d4's renal disease, d5's negated hypertension (one mention each: ties by key)
+        assertThat(found(data(q, "s", "hypert", "m", true))).containsExactly(
+                SNOMED + "|" + RENAL + " Hypertensive renal disease 1", SNOMED + "|" + HYPERTENSION + " Essential hypertension 1");
+        assertThat(errorCode(q, "s", " h ")).isEqualTo("BAD_ARGUMENT");
+        assertThat(errorCode(q, "s", "hypert", "f", 0)).isEqualTo("BAD_ARGUMENT");
+    }
+
+    private static List<String> found(JsonNode data) {
+        List<String> out = new ArrayList<>();
+        data.get("concepts").forEach(c -> out.add(c.at("/concept/key").asText() + " " + c.at("/concept/display").asText()
+                + " " + c.get("uses").asInt()));
+        return out;
+    }
 }

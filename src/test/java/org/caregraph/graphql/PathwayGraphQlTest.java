@@ -192,6 +192,16 @@ class PathwayGraphQlTest extends GraphQlTest {
     }
 
     @Test
+    void aCohortConfinesThePathwayToItsMembers() {
+        // lisinopril (B): p1, p2, p3, p5, p7 (p4 never has it, p6 has no index event)
+        JsonNode r = pathways(List.of(Map.of("code", D)), "min", 1, "cohort", Map.of("medication", Map.of("codes", List.of(Map.of("code", B)))));
+        assertThat(r.get("cohortSize").asInt()).isEqualTo(5);
+        assertThat(nodes(r)).startsWith(D0 + " 5 100.0", A1 + " 4 80.0").noneMatch(n -> n.startsWith(P1));
+        assertThat(errorCode(pathwaysQuery("cohort"), "start", List.of(Map.of("code", D)), "cohort", Map.of("gender", "F")))
+                .isEqualTo("BAD_CRITERIA");
+    }
+
+    @Test
     void badArgumentsAreRefusedWithACode() {
         List<Map<String, String>> d = List.of(Map.of("code", D));
         assertThat(errorCode(pathwaysQuery(), "start", List.of())).isEqualTo("BAD_ARGUMENT");
@@ -217,7 +227,8 @@ class PathwayGraphQlTest extends GraphQlTest {
     private static String pathwaysQuery(Object... variables) {
         Map<String, String[]> known = Map.of("types", new String[] {"[EventType!]", "eventTypes"},
                 "steps", new String[] {"Int", "steps"}, "window", new String[] {"Int", "windowDays"},
-                "min", new String[] {"Int", "minSupport"}, "top", new String[] {"Int", "top"});
+                "min", new String[] {"Int", "minSupport"}, "top", new String[] {"Int", "top"},
+                "cohort", new String[] {"CohortCriteria", "cohort"});
         StringBuilder q = new StringBuilder("query($start: [ConceptInput!]!");
         StringBuilder args = new StringBuilder("start: $start");
         for (Object v : variables) {

@@ -36,16 +36,25 @@ class PatientGraphQlTest extends GraphQlTest {
         assertThat(errorCode("{ patient(id: \"p1\") { age(at: \"yesterday\") } }")).isEqualTo("BAD_ARGUMENT");
         assertThat(errorCode("{ patient(id: \"p1\") { id ")).isEqualTo("GRAPHQL_PARSE_FAILED");
         assertThat(errorCode("{ patient(id: \"p1\") { shoeSize } }")).isEqualTo("GRAPHQL_VALIDATION_FAILED");
-        String deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }";
+        // 13 levels: patient, encounters, edges, node, 4 x (events, encounter), id
+        String deep = "{ patient(id: \"p1\") { encounters { edges { node { " + "events { encounter { ".repeat(4) + "id"
+                + " } }".repeat(4) + " } } } } }";
         assertThat(errorCode(deep)).isEqualTo("QUERY_TOO_COMPLEX");
+        // introspection alone may nest 15 deep (GraphiQL's nests 13), not 16
+        String deepIntrospection = "{ __schema { types { fields { type { " + "ofType { ".repeat(11) + "name" + " }".repeat(11)
+                + " } } } } }";
+        assertThat(errorCode(deepIntrospection)).isEqualTo("QUERY_TOO_COMPLEX");
     }
 
     @Test
-    void graphiqlIsServed() throws Exception {
+    void graphiqlIsServedAndItsIntrospectionAnswered() throws Exception {
         HttpResponse<String> r = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build().send(
                 authorized(URI.create("http://127.0.0.1:" + httpPort + "/graphiql")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).containsIgnoringCase("graphiql");
+        // the full introspection query (13 deep, as GraphiQL sends it) answers the schema
+        JsonNode schema = data(graphql.introspection.IntrospectionQuery.INTROSPECTION_QUERY).get("__schema");
+        assertThat(schema.get("queryType").get("name").asText()).isEqualTo("Query");
     }
 }
