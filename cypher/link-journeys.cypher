@@ -2,7 +2,7 @@
 // Rebuilt for resources marked journeyDirty by the writer, $limit at a time (the caller repeats until none is left);
 // ties in time are broken by key so the chain is deterministic. A deleted patient loses its chain (its encounters may
 // still name it, but nothing follows a tombstone's journey: the chain would go stale); a placeholder just loses the
-// mark: the patient's own arrival (or re-creation) marks it again.
+// mark: the patient's own arrival (or re-creation) marks it again. Returns the keys of the patients relinked (none: done).
 MATCH (p:Resource {journeyDirty: true})
 WITH p LIMIT $limit
 REMOVE p.journeyDirty
@@ -33,4 +33,4 @@ CALL (marked) {
     CREATE (p)-[:FIRST_ENCOUNTER]->(first)
   }
 }
-RETURN size(marked) AS linked
+RETURN [p IN marked WHERE p:Patient AND p.deleted IS NULL | p.key] AS patients, size(marked) AS linked

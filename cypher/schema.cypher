@@ -15,4 +15,9 @@ CREATE INDEX concept_code IF NOT EXISTS FOR (n:Concept) ON (n.code);
 CREATE INDEX concept_system IF NOT EXISTS FOR (n:Concept) ON (n.system);
 // the resources NLP derived from a note, found again when the note changes (write-mentions)
 CREATE INDEX resource_nlp_note IF NOT EXISTS FOR (n:Resource) ON (n.nlpNote);
+// FHIR _text (the narrative) and _content (the whole resource) search: Neo4j's full-text index (Lucene) over the two
+// properties the writer keeps (org.caregraph.search.SearchIndexer), and the type, so that a query keeps to one type
+// inside the index. Case, accents and ligatures folded like string search.
+CREATE FULLTEXT INDEX resource_text IF NOT EXISTS FOR (n:Resource) ON EACH [n.`sp._text`, n.`sp._content`, n.resourceType]
+  OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}};
 CALL db.awaitIndexes(300);

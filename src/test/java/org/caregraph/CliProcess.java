@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.caregraph.cli.Main;
  */
 public final class CliProcess {
     private static final Pattern READY = Pattern.compile("CareGraph ready: (\\S+)");
+    private static final Pattern NEO4J_STOPPED = Pattern.compile("Stopped 'DatabaseId\\{\\w+\\[neo4j]}' successfully");
     private static final Pattern TOKEN = Pattern.compile("Demo access token \\([^)]*\\): (\\S+)");
 
     private CliProcess() {
@@ -98,26 +100,42 @@ public final class CliProcess {
                 // the process is gone
             }
         });
-        return new Server(p, url, token, output, reader);
+        return new Server(p, url, token, output, reader, data);
     }
 
     /** A running server process. */
-    public record Server(Process process, String url, String token, StringBuilder output, Thread reader) {
+    public record Server(Process process, String url, String token, StringBuilder output, Thread reader, Path data) {
         /** SIGKILL: no shutdown hook runs, nothing is flushed or closed. */
         public void kill() throws InterruptedException {
             process.destroyForcibly();
             process.waitFor(1, TimeUnit.MINUTES);
         }
 
-        /** SIGTERM, as an operator stops it: fails unless the server shut down cleanly (its store closed). */
-        public void stop() throws InterruptedException {
+        /**
+         * SIGTERM, as an operator stops it: fails unless the server shut down cleanly — its store closed, as its own
+         * log says or, when the log lines of its last moments did not reach this process, as Neo4j's debug log of
+         * the data directory says.
+         */
+        public void stop() throws InterruptedException, IOException {
+            Path debugLog = data.resolve("logs").resolve("debug.log");
+            long from = Files.exists(debugLog) ? Files.size(debugLog) : 0;
             process.destroy();
             if (!process.waitFor(3, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
                 throw new AssertionError("the server did not stop on SIGTERM:\n" + log());
             }
             reader.join(Duration.ofMinutes(1)); // its output to the end
-            if (!log().contains("Embedded Neo4j stopped")) throw new AssertionError("no clean shutdown:\n" + log());
+            if (log().contains("Embedded Neo4j stopped")) return;
+            String after = "";
+            if (Files.exists(debugLog)) {
+                try (var in = Files.newInputStream(debugLog)) {
+                    in.skipNBytes(Math.min(from, Files.size(debugLog)));
+                    after = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            }
+            if (!NEO4J_STOPPED.matcher(after).find()) {
+                throw new AssertionError("no clean shutdown (exit " + process.exitValue() + "):\n" + log() + "\nNeo4j:\n" + after);
+            }
         }
 
         public String log() {

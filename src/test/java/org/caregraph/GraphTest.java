@@ -30,6 +30,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
         "caregraph.neo4j.pagecache=128m",
         "caregraph.import.root=target/test-import-root",
         "caregraph.import.allowed-url-prefixes=http://127.0.0.1:18931/allowed/",
+        "caregraph.cors.allowed-origins=https://app.example.org",
         "logging.level.org.neo4j=WARN"})
 public abstract class GraphTest {
     /** The 5-patient Synthea fixture in the repository (src/test/resources/synthea/README.md says where it comes from). */

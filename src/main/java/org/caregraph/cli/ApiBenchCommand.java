@@ -1,8 +1,5 @@
 package org.caregraph.cli;
 
-import java.time.Duration;
-import org.caregraph.security.TokenIssuer;
-import org.caregraph.security.CareGraphScope;
 import org.caregraph.security.AccessContext;
 import org.caregraph.audit.AuditTrail;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -91,9 +88,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                 }
             }
             Record inputs = ctx.getBean(GraphReader.class).list(AccessContext.service("bench"), "bench-api-inputs", Map.of(), r -> r).getFirst();
-            List<String> scopes = new ArrayList<>(List.of("system/*.cruds"));
-            for (CareGraphScope s : CareGraphScope.values()) scopes.add(s.scope);
-            token = ctx.getBean(TokenIssuer.class).issue("caregraph-bench", null, null, scopes, Duration.ofHours(6)).token();
+            token = BenchToken.issue(ctx);
             AuditTrail trail = ctx.getBean(AuditTrail.class);
             trail.setEnabled(audit != Audit.off);
             List<String> all = inputs.get("patients").asList(v -> v.asString());
@@ -142,7 +137,13 @@ public class ApiBenchCommand implements Callable<Integer> {
                             + enc(families.get(i % families.size())) + "&code=" + enc(observationToken)),
                     fhir(base, "FHIR Patient?_id=X&_revinclude=Encounter:subject", i -> "Patient?_id=" + patient.apply(i)
                             + "&_revinclude=Encounter:subject"),
-                    fhir(base, "FHIR Patient/X/$everything (whole patient)", i -> "Patient/" + patient.apply(i) + "/$everything?_count=1000")));
+                    fhir(base, "FHIR Patient/X/$everything (whole patient)", i -> "Patient/" + patient.apply(i) + "/$everything?_count=1000"),
+                    // full text (Neo4j's full-text index): a family name anywhere in a Patient, a word of every CarePlan's narrative
+                    fhir(base, "FHIR _content Patient?_content=F", i -> "Patient?_content=" + enc(families.get(i % families.size()))),
+                    fhir(base, "FHIR _text CarePlan?_text=care&_count=50", i -> "CarePlan?_text=care&_count=50"),
+                    // whole-system search over two types, merged
+                    fhir(base, "FHIR system ?_type=Condition,Encounter&patient=X", i -> "?_type=Condition,Encounter&patient="
+                            + patient.apply(i) + "&_count=50")));
             cases.removeIf(c -> !suites.contains(c.suite()) && !c.name().startsWith("baseline"));
 
             Map<String, Object> report = new LinkedHashMap<>();

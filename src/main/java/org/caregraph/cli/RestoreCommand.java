@@ -58,7 +58,9 @@ public class RestoreCommand implements Callable<Integer> {
             System.err.println("caregraph restore: " + e.getMessage());
             return 1;
         }
-        try (ConfigurableApplicationContext ctx = graph.startQuiet()) {
+        // the SQL store stays off: restored nodes are written as they were, not as changes it would follow, so the
+        // first server on the restored store builds its tables from the graph (a store left there is marked stale)
+        try (ConfigurableApplicationContext ctx = graph.startQuiet("--caregraph.sql.enabled=false")) {
             GraphRestore.Result result = ctx.getBean(GraphRestore.class).restore(backup, line -> System.err.println("  " + line));
             GraphStats.Stats stats = ctx.getBean(GraphStats.class).read();
             double seconds = (System.nanoTime() - start) / 1e9;

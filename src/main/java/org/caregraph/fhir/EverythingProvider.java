@@ -17,6 +17,7 @@ import java.util.StringJoiner;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.graph.PatientCompartment;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -51,13 +52,38 @@ public class EverythingProvider {
     private record Page(int total, int remaining, List<Map<String, Object>> rows) {
     }
 
+    @Operation(name = "$everything", idempotent = true, type = Encounter.class)
+    public Bundle encounterEverything(@IdParam IdType id,
+                                      @OperationParam(name = "_type", max = OperationParam.MAX_UNLIMITED) List<StringType> type,
+                                      @OperationParam(name = "_since") StringType sinceParam,
+                                      @OperationParam(name = "_count") IntegerType countParam,
+                                      @OperationParam(name = "_cursor") StringType cursor,
+                                      RequestDetails request) {
+        return everything("Encounter", id, type, sinceParam, null, null, countParam, cursor, request);
+    }
+
     @Operation(name = "$everything", idempotent = true, type = Patient.class)
     public Bundle everything(@IdParam IdType id,
                              @OperationParam(name = "_type", max = OperationParam.MAX_UNLIMITED) List<StringType> type,
                              @OperationParam(name = "_since") StringType sinceParam,
+                             @OperationParam(name = "start") StringType start,
+                             @OperationParam(name = "end") StringType end,
                              @OperationParam(name = "_count") IntegerType countParam,
                              @OperationParam(name = "_cursor") StringType cursor,
                              RequestDetails request) {
+        return everything("Patient", id, type, sinceParam, start, end, countParam, cursor, request);
+    }
+
+    /** A care-date bound of Patient/$everything ({@code start}, {@code end}): a date's first or last millisecond. */
+    private static Long careDate(StringType value, boolean first) {
+        if (value == null || value.getValue() == null || value.getValue().isBlank()) return null;
+        long[] range = org.caregraph.search.SearchRanges.date(value.getValue().strip());
+        if (range == null) throw new InvalidRequestException((first ? "start" : "end") + ": '" + value.getValue() + "' is not a FHIR date");
+        return first ? range[0] : range[1];
+    }
+
+    private Bundle everything(String focus, IdType id, List<StringType> type, StringType sinceParam, StringType start,
+                              StringType end, IntegerType countParam, StringType cursor, RequestDetails request) {
         List<String> types = OperationParams.types(fhir, type);
         String since = OperationParams.since(sinceParam);
         int count = countParam == null || countParam.getValue() == null ? DEFAULT_COUNT : countParam.getValue();
@@ -66,15 +92,18 @@ public class EverythingProvider {
         String after = cursor == null || cursor.getValue() == null || cursor.getValue().isBlank() ? null : cursor.getValue();
 
         Map<String, Object> params = new HashMap<>();
-        params.put("key", "Patient/" + id.getIdPart());
-        params.put("paths", compartment.paths());
+        params.put("key", focus + "/" + id.getIdPart());
+        params.put("focusType", focus);
+        params.put("paths", focus.equals("Patient") ? compartment.paths() : null);
         params.put("types", types);
         params.put("since", since);
+        params.put("start", careDate(start, true));
+        params.put("end", careDate(end, false));
         params.put("after", after);
         params.put("count", count);
         Page page = reader.list(Access.current(), "everything", params, r -> new Page(r.get("total").asInt(), r.get("remaining").asInt(),
                 r.get("page").asList(Value::asMap))).stream().findFirst()
-                .orElseThrow(() -> new ResourceNotFoundException(new IdType("Patient", id.getIdPart())));
+                .orElseThrow(() -> new ResourceNotFoundException(new IdType(focus, id.getIdPart())));
 
         String base = request.getFhirServerBase();
         Bundle bundle = new Bundle().setType(Bundle.BundleType.SEARCHSET).setTotal(page.total());
@@ -91,10 +120,12 @@ public class EverythingProvider {
             last = (String) row.get("key");
         }
         if (last != null && page.remaining() > page.rows().size()) {
-            StringJoiner query = new StringJoiner("&", base + "/Patient/" + id.getIdPart() + "/$everything?", "");
+            StringJoiner query = new StringJoiner("&", base + "/" + focus + "/" + id.getIdPart() + "/$everything?", "");
             query.add("_count=" + count);
             if (types != null) query.add("_type=" + encode(String.join(",", types)));
             if (since != null) query.add("_since=" + encode(since));
+            if (start != null && start.hasValue()) query.add("start=" + encode(start.getValue()));
+            if (end != null && end.hasValue()) query.add("end=" + encode(end.getValue()));
             query.add("_cursor=" + encode(last));
             bundle.addLink().setRelation("next").setUrl(query.toString());
         }

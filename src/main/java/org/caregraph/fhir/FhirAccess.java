@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * SMART resource scopes on the FHIR API, per interaction: read, vread and instance history need {@code r} on the type,
  * searches and type history {@code s}, create {@code c}, update {@code u} (or {@code c} when it creates: the writer
- * decides which), patch {@code u}, delete {@code d}; without it, 403. What the type's scope reaches (a patient's
+ * decides which), patch {@code u}, delete {@code d}; operations {@code r} on their type, {@code $meta-add} and
+ * {@code $meta-delete} {@code u}, {@code $lastn} {@code s}; a whole-system or compartment search each searched type's
+ * rows by its own scope; without it, 403. What the type's scope reaches (a patient's
  * compartment, a category) is then confined inside the queries: an instance outside it is 404. Transactions and
  * batches are checked entry by entry where each entry is read or written. Refusals from the doors become FHIR answers
  * here: a write to something not visible is 404, a forbidden write 403, and a read that returned what the caller may
@@ -40,7 +42,10 @@ public class FhirAccess {
         String type = request.getResourceName();
         switch (op) {
             case READ, VREAD, HISTORY_INSTANCE -> require(access, type, Action.READ);
-            case SEARCH_TYPE, HISTORY_TYPE -> require(access, type, Action.SEARCH);
+            case SEARCH_TYPE, HISTORY_TYPE -> {
+                // a search at the root is a whole-system search: each type's rows are confined by its own scope
+                if (type != null || op == RestOperationTypeEnum.HISTORY_TYPE) require(access, type, Action.SEARCH);
+            }
             case CREATE -> require(access, type, Action.CREATE);
             case UPDATE -> {
                 if (!access.allows(type, Action.UPDATE)) require(access, type, Action.CREATE);
@@ -49,11 +54,22 @@ public class FhirAccess {
             case DELETE -> require(access, type, Action.DELETE);
             // across types: each type's rows are confined by its own scope inside the query
             case SEARCH_SYSTEM, HISTORY_SYSTEM, TRANSACTION, BATCH, GET_PAGE -> { }
-            // operations: on an instance or type they read it (the operation's own code checks more, e.g. $export)
-            case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> require(access, type, Action.READ);
+            // operations: on an instance or type they read it (the operation's own code checks more, e.g. $export),
+            // except those that write ($meta-add, $meta-delete: an update) or search ($lastn)
+            case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE, VALIDATE, META, META_ADD, META_DELETE ->
+                    require(access, type, operationAction(request.getOperation()));
             case EXTENDED_OPERATION_SERVER -> { }
             default -> throw forbidden("this interaction is not offered to tokens");
         }
+    }
+
+    /** The scope action an operation needs on its type. */
+    static Action operationAction(String operation) {
+        return switch (operation == null ? "" : operation) {
+            case "$meta-add", "$meta-delete" -> Action.UPDATE;
+            case "$lastn" -> Action.SEARCH;
+            default -> Action.READ;
+        };
     }
 
     private static void require(AccessContext access, String type, Action action) {

@@ -6,7 +6,6 @@ import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.History;
 import ca.uhn.fhir.rest.annotation.IdParam;
-import ca.uhn.fhir.rest.annotation.Offset;
 import ca.uhn.fhir.rest.annotation.Patch;
 import ca.uhn.fhir.rest.annotation.RawParam;
 import ca.uhn.fhir.rest.annotation.Read;
@@ -14,6 +13,16 @@ import ca.uhn.fhir.rest.annotation.ResourceParam;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Since;
 import ca.uhn.fhir.rest.annotation.Update;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.annotation.Validate;
+import ca.uhn.fhir.rest.api.ValidationModeEnum;
+import java.util.Objects;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Meta;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Resource;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.api.PatchTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -58,8 +67,12 @@ public class GraphResourceProvider implements IResourceProvider {
     private final ResourceWrites writes;
     private final ConditionalInteractions conditional;
 
+    private final ResourceValidation validation;
+
     GraphResourceProvider(Class<? extends IBaseResource> type, FhirContext fhir, GraphReader reader,
-                          ResourceWrites writes, GraphWriter writer, GraphSearch search, ConditionalInteractions conditional) {
+                          ResourceWrites writes, GraphWriter writer, GraphSearch search, ConditionalInteractions conditional,
+                          ResourceValidation validation) {
+        this.validation = validation;
         this.type = type;
         this.typeName = fhir.getResourceType(type);
         this.fhir = fhir;
@@ -101,21 +114,28 @@ public class GraphResourceProvider implements IResourceProvider {
     public IBundleProvider search(@RawParam Map<String, List<String>> ignored, RequestDetails request) {
         Map<String, List<String>> params = new LinkedHashMap<>();
         request.getParameters().forEach((k, v) -> params.put(k, Arrays.asList(v)));
+        String compartment = FhirRequestRewrite.compartment(request);
+        return compartment == null ? search.search(Access.current(), typeName, params, lenient(request))
+                : search.search(Access.current(), List.of(typeName), params, lenient(request), compartment);
+    }
+
+    /** {@code Prefer: handling=lenient}: unknown search parameters are ignored. */
+    static boolean lenient(RequestDetails request) {
         String prefer = request.getHeader("Prefer");
-        return search.search(Access.current(), typeName, params, prefer != null && prefer.replace(" ", "").contains("handling=lenient"));
+        return prefer != null && prefer.replace(" ", "").contains("handling=lenient");
     }
 
     @History
-    public IBundleProvider history(@IdParam IdType id, @Offset Integer offset) {
+    public IBundleProvider history(@IdParam IdType id) {
         List<GraphReader.StoredResource> versions = reader.history(Access.current(), typeName + "/" + id.getIdPart());
         if (versions.isEmpty()) throw notFound(id);
-        return HistoryBundle.of(versions.stream().map(v -> parse(id.getIdPart(), v)).toList(), offset);
+        return HistoryBundle.of(versions.stream().map(v -> parse(id.getIdPart(), v)).toList());
     }
 
     /** {@code GET /fhir/[type]/_history}: the type's versions, newest first, paged. */
     @History
-    public IBundleProvider typeHistory(@Since InstantType since, @Offset Integer offset) {
-        return HistoryBundle.ofType(fhir, reader, typeName, since, offset);
+    public IBundleProvider typeHistory(@Since InstantType since) {
+        return HistoryBundle.ofType(fhir, reader, typeName, since);
     }
 
     /**
@@ -159,7 +179,8 @@ public class GraphResourceProvider implements IResourceProvider {
             if (existing.isEmpty()) return store(writes.json(resource), UUID.randomUUID().toString(), null);
             String id = existing.get().substring(typeName.length() + 1);
             IBaseResource found = parse(id, reader.read(Access.current(), existing.get()).orElseThrow(() -> notFound(new IdType(existing.get()))));
-            return new MethodOutcome(found.getIdElement(), false).setResource(found);
+            return new MethodOutcome(found.getIdElement(), false).setResource(found)
+                    .setOperationOutcome(validation.ok("matched " + existing.get() + ": nothing created"));
         });
     }
 
@@ -171,11 +192,13 @@ public class GraphResourceProvider implements IResourceProvider {
     public MethodOutcome update(@IdParam IdType id, @ResourceParam IBaseResource resource, @ConditionalUrlParam String condition,
                                 RequestDetails request) {
         if (id != null && id.hasIdPart()) {
-            String bodyId = resource.getIdElement().getIdPart();
-            if (bodyId != null && !bodyId.equals(id.getIdPart())) throw idMismatch(bodyId, id.getIdPart());
+            // http.html#update: no id in the body, or another one, is a 400 (HAPI may have filled in the URL's)
+            String bodyId = writes.bodyId(request);
+            if (bodyId == null) throw new InvalidRequestException("the resource has no id: an update carries the id '" + id.getIdPart() + "' the request names");
+            if (!bodyId.equals(id.getIdPart())) throw idMismatch(bodyId, id.getIdPart());
             // HAPI puts an If-Match version on the id: then only a change of that very version is written
             Long expected = id.hasVersionIdPart() ? ResourceWrites.ifMatch(id.getVersionIdPart()) : null;
-            return store(writes.json(resource), id.getIdPart(), expected);
+            return located(store(writes.json(resource), id.getIdPart(), expected), request);
         }
         // HAPI drops the body's id on a conditional update: the request itself says what the client sent
         String bodyId = writes.bodyId(request);
@@ -184,8 +207,14 @@ public class GraphResourceProvider implements IResourceProvider {
             String target = conditional.single(typeName, condition).map(k -> k.substring(typeName.length() + 1))
                     .orElse(bodyId != null ? bodyId : UUID.randomUUID().toString());
             if (bodyId != null && !bodyId.equals(target)) throw idMismatch(bodyId, target);
-            return store(writes.json(resource), target, null);
+            return located(store(writes.json(resource), target, null), request);
         });
+    }
+
+    /** An update answers with the Location of the version it wrote, as a create does (HAPI writes none for it). */
+    private static MethodOutcome located(MethodOutcome out, RequestDetails request) {
+        request.getResponse().addHeader("Location", request.getFhirServerBase() + "/" + out.getId().toUnqualified().getValue());
+        return out;
     }
 
     private static InvalidRequestException idMismatch(String bodyId, String target) {
@@ -200,8 +229,9 @@ public class GraphResourceProvider implements IResourceProvider {
     @Patch
     public MethodOutcome patch(@IdParam IdType id, PatchTypeEnum patchType, @ResourceParam String body,
                                @ConditionalUrlParam String condition, RequestDetails request) {
-        if (patchType != PatchTypeEnum.JSON_PATCH) {
-            throw new InvalidRequestException("only JSON Patch (Content-Type: application/json-patch+json) is supported");
+        if (patchType != PatchTypeEnum.JSON_PATCH && patchType != PatchTypeEnum.FHIR_PATCH_JSON && patchType != PatchTypeEnum.FHIR_PATCH_XML) {
+            throw new InvalidRequestException("XML Patch is not supported: send a JSON Patch (application/json-patch+json) "
+                    + "or a FHIRPath Patch (a Parameters resource)");
         }
         String key = id != null && id.hasIdPart() ? typeName + "/" + id.getIdPart()
                 : conditional.single(typeName, condition).orElseThrow(() -> new ResourceNotFoundException(
@@ -213,7 +243,8 @@ public class GraphResourceProvider implements IResourceProvider {
                 : ResourceWrites.ifMatch(request.getHeader("If-Match"));
         ObjectNode patched;
         try {
-            patched = JsonPatcher.apply(ResourceMapper.tree(current.json()), body);
+            patched = patchType == PatchTypeEnum.JSON_PATCH ? JsonPatcher.apply(ResourceMapper.tree(current.json()), body)
+                    : writes.fhirPathPatch(typeName, current.json(), body, patchType == PatchTypeEnum.FHIR_PATCH_XML);
         } catch (InvalidResourceException e) {
             throw writes.unprocessable(e);
         }
@@ -232,12 +263,74 @@ public class GraphResourceProvider implements IResourceProvider {
         return out;
     }
 
+    /** {@code $validate} on the type or an instance: against the base spec and stored profiles ({@link ResourceValidation}). */
+    @Validate
+    public MethodOutcome validate(@ResourceParam IBaseResource resource, @IdParam(optional = true) IdType id,
+                                  @Validate.Mode ValidationModeEnum mode, @Validate.Profile String profile) {
+        if (mode == ValidationModeEnum.DELETE) {
+            if (id == null || !id.hasIdPart()) throw new InvalidRequestException("$validate mode=delete names an instance");
+            read(id.toUnqualifiedVersionless());
+            return new MethodOutcome(validation.ok("the resource may be deleted"));
+        }
+        if (resource == null) {
+            if (id == null || !id.hasIdPart()) throw new InvalidRequestException("$validate needs a resource (the body, or a Parameters with 'resource')");
+            resource = read(id.toUnqualifiedVersionless());
+        }
+        if (mode == ValidationModeEnum.UPDATE && (id == null || !id.hasIdPart())) {
+            throw new InvalidRequestException("$validate mode=update names an instance");
+        }
+        return new MethodOutcome(validation.validate(Access.current(), resource, profile));
+    }
+
+    /** {@code GET [type]/[id]/$meta}: the instance's tags, security labels and profiles. */
+    @Operation(name = "$meta", idempotent = true)
+    public Parameters meta(@IdParam IdType id) {
+        Parameters out = new Parameters();
+        out.addParameter().setName("return").setValue(((Resource) read(id.toUnqualifiedVersionless())).getMeta().copy()
+                .setVersionIdElement(null).setLastUpdatedElement(null));
+        return out;
+    }
+
+    /** {@code POST [type]/[id]/$meta-add}: adds the given tags, security labels and profiles (a new version). */
+    @Operation(name = "$meta-add")
+    public Parameters metaAdd(@IdParam IdType id, @OperationParam(name = "meta", min = 1) Meta meta) {
+        return changeMeta(id, meta, true);
+    }
+
+    /** {@code POST [type]/[id]/$meta-delete}: removes them (a new version). */
+    @Operation(name = "$meta-delete")
+    public Parameters metaDelete(@IdParam IdType id, @OperationParam(name = "meta", min = 1) Meta meta) {
+        return changeMeta(id, meta, false);
+    }
+
+    private Parameters changeMeta(IdType id, Meta change, boolean add) {
+        Resource resource = (Resource) read(id.toUnqualifiedVersionless());
+        Meta meta = resource.getMeta();
+        for (Coding tag : change.getTag()) {
+            meta.getTag().removeIf(t -> Objects.equals(t.getSystem(), tag.getSystem()) && Objects.equals(t.getCode(), tag.getCode()));
+            if (add) meta.addTag(tag.copy());
+        }
+        for (Coding label : change.getSecurity()) {
+            meta.getSecurity().removeIf(t -> Objects.equals(t.getSystem(), label.getSystem()) && Objects.equals(t.getCode(), label.getCode()));
+            if (add) meta.addSecurity(label.copy());
+        }
+        for (CanonicalType profile : change.getProfile()) {
+            meta.getProfile().removeIf(p -> Objects.equals(p.getValue(), profile.getValue()));
+            if (add) meta.addProfile(profile.getValue());
+        }
+        MethodOutcome stored = store(writes.json(resource), id.getIdPart(), resource.getMeta().hasVersionId()
+                ? Long.valueOf(resource.getMeta().getVersionId()) : null);
+        return meta(new IdType(typeName, id.getIdPart()));
+    }
+
     private MethodOutcome store(ObjectNode tree, String id, Long expectedVersion) {
         ResourceRecord record = writes.record(tree, id, null);
         boolean existed = reader.read(Access.current(), record.key()).isPresent();
         GraphWriter.Stored stored = writes.commit(List.of(GraphWriter.Op.write(record, expectedVersion))).get(record.key());
         IBaseResource saved = parse(id, new GraphReader.StoredResource(record.json(), stored.versionId(), stored.lastUpdated(), false));
-        return new MethodOutcome(saved.getIdElement(), !existed).setResource(saved);
+        // the outcome is what Prefer: return=OperationOutcome answers
+        return new MethodOutcome(saved.getIdElement(), !existed).setResource(saved)
+                .setOperationOutcome(validation.ok((existed ? "updated " : "created ") + record.key() + " (version " + stored.versionId() + ")"));
     }
 
     private IBaseResource parse(String id, GraphReader.StoredResource stored) {

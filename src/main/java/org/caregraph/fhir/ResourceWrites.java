@@ -78,6 +78,33 @@ final class ResourceWrites {
         return encoding.newParser(fhir).parseResource(body).getIdElement().getIdPart();
     }
 
+    /**
+     * A FHIRPath Patch (a Parameters resource of operations, fhirpatch.html) applied to {@code json} with HAPI's
+     * FhirPatch; a patch that does not apply is 422.
+     */
+    ObjectNode fhirPathPatch(String type, String json, String patch, boolean xml) {
+        IBaseResource target = fhir.newJsonParser().parseResource(json);
+        IBaseResource parameters;
+        try {
+            parameters = (xml ? fhir.newXmlParser() : fhir.newJsonParser()).parseResource(patch);
+        } catch (ca.uhn.fhir.parser.DataFormatException e) {
+            throw new ca.uhn.fhir.rest.server.exceptions.InvalidRequestException("not a FHIRPath Patch: " + e.getMessage());
+        }
+        if (!(parameters instanceof org.hl7.fhir.r4.model.Parameters)) {
+            throw new ca.uhn.fhir.rest.server.exceptions.InvalidRequestException("a FHIRPath Patch is a Parameters resource");
+        }
+        try {
+            new ca.uhn.fhir.jpa.patch.FhirPatch(fhir).apply(target, parameters);
+        } catch (RuntimeException e) {
+            // whatever FhirPatch throws (a bad path, an operation that does not fit the resource) means it does not apply
+            OperationOutcome outcome = new OperationOutcome();
+            outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.PROCESSING)
+                    .setDiagnostics("the FHIRPath Patch does not apply to " + type + ": " + e.getMessage());
+            throw new UnprocessableEntityException(fhir, outcome);
+        }
+        return json(target);
+    }
+
     UnprocessableEntityException unprocessable(InvalidResourceException e) {
         OperationOutcome outcome = new OperationOutcome();
         var issue = outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)

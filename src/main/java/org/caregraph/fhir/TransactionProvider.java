@@ -61,7 +61,11 @@ class TransactionProvider {
     private final GraphReader reader;
     private final ConditionalInteractions conditional;
 
-    TransactionProvider(ResourceWrites writes, GraphReader reader, ConditionalInteractions conditional) {
+    private final org.caregraph.fhir.search.GraphSearch search;
+
+    TransactionProvider(ResourceWrites writes, GraphReader reader, ConditionalInteractions conditional,
+                        org.caregraph.fhir.search.GraphSearch search) {
+        this.search = search;
         this.writes = writes;
         this.reader = reader;
         this.conditional = conditional;
@@ -100,10 +104,13 @@ class TransactionProvider {
         int i = 0;
         for (JsonNode e : json.path("entry")) entries.add(entry(i++, e));
         String type = json.path("type").asText();
-        if (!type.equals("transaction") && !type.equals("batch")) {
-            throw new InvalidRequestException("Bundle.type is '" + type + "': POST /fhir takes a transaction or a batch");
+        if (!type.equals("transaction") && !type.equals("batch") && !type.equals("history")) {
+            throw new InvalidRequestException("Bundle.type is '" + type + "': POST /fhir takes a transaction, a batch or a "
+                    + "history (document and collection Bundles are stored as Bundle resources)");
         }
-        Supplier<Bundle> run = () -> type.equals("transaction") ? transaction(entries) : batch(entries);
+        Prefer prefer = Prefer.of(request.getHeader("Prefer"));
+        // a history Bundle is replayed as a batch of its entries' requests (each version as it was written)
+        Supplier<Bundle> run = () -> type.equals("transaction") ? transaction(entries, prefer) : batch(entries, prefer);
         // conditional entries match and write under the writer lock, so that no other write comes between the two
         boolean conditional = entries.stream().anyMatch(e -> e.ifNoneExist() != null || e.query() != null);
         return conditional ? writes.exclusively(run) : run.get();
@@ -134,7 +141,7 @@ class TransactionProvider {
     }
 
     /** All or nothing: one write transaction for every change; the first failing entry fails the request. */
-    private Bundle transaction(List<Entry> entries) {
+    private Bundle transaction(List<Entry> entries, Prefer prefer) {
         Map<String, String> urns = new HashMap<>();
         Map<String, String> created = new HashMap<>();
         List<Step> steps = inOrder(entries).stream().map(e -> at(e, () -> resolve(e, urns, created))).toList();
@@ -142,11 +149,11 @@ class TransactionProvider {
         checkOverlaps(steps);
         List<GraphWriter.Op> ops = steps.stream().map(s -> s.op).filter(op -> op != null).toList();
         Map<String, GraphWriter.Stored> stored = ops.isEmpty() ? Map.of() : writes.commit(ops);
-        return response(Bundle.BundleType.TRANSACTIONRESPONSE, entries.size(), steps, stored, Map.of());
+        return response(Bundle.BundleType.TRANSACTIONRESPONSE, entries.size(), steps, stored, Map.of(), prefer);
     }
 
     /** Each entry on its own, with its own answer: one failing entry changes nothing for the others. */
-    private Bundle batch(List<Entry> entries) {
+    private Bundle batch(List<Entry> entries, Prefer prefer) {
         Map<String, String> urns = new HashMap<>();
         Map<String, String> created = new HashMap<>();
         List<Step> steps = new ArrayList<>();
@@ -164,7 +171,7 @@ class TransactionProvider {
             writes.afterWrites(steps.stream().filter(s -> s.op != null && !failures.containsKey(s.entry.index()))
                     .map(s -> s.op).toList());
         }
-        return response(Bundle.BundleType.BATCHRESPONSE, entries.size(), steps, stored, failures);
+        return response(Bundle.BundleType.BATCHRESPONSE, entries.size(), steps, stored, failures, prefer);
     }
 
     /**
@@ -285,7 +292,10 @@ class TransactionProvider {
             case "PATCH" -> {
                 GraphReader.StoredResource current = reader.read(Access.current(), s.key).orElseThrow(() -> reader.history(Access.current(), s.key).isEmpty()
                         ? new ResourceNotFoundException(new IdType(s.key)) : new ResourceGoneException(new IdType(s.key)));
-                ObjectNode patched = JsonPatcher.apply(ResourceMapper.tree(current.json()), patchDocument(e.resource()));
+                // a FHIRPath Patch is a Parameters resource; a JSON Patch travels as a Binary
+                ObjectNode patched = "Parameters".equals(e.resource().path("resourceType").asText())
+                        ? writes.fhirPathPatch(e.type(), current.json(), e.resource().toString(), false)
+                        : JsonPatcher.apply(ResourceMapper.tree(current.json()), patchDocument(e.resource()));
                 s.op = GraphWriter.Op.write(writes.record(patched, id, urns::get), ifMatch != null ? ifMatch : current.versionId());
             }
             default -> {
@@ -304,7 +314,7 @@ class TransactionProvider {
     }
 
     private Bundle response(Bundle.BundleType type, int size, List<Step> steps, Map<String, GraphWriter.Stored> stored,
-                            Map<Integer, BaseServerResponseException> failures) {
+                            Map<Integer, BaseServerResponseException> failures, Prefer prefer) {
         Bundle out = new Bundle().setType(type);
         for (int i = 0; i < size; i++) out.addEntry();
         for (Step s : steps) {
@@ -323,27 +333,92 @@ class TransactionProvider {
             if (!v.deleted()) r.setLocation(s.key + "/_history/" + v.versionId());
             r.setEtag("W/\"" + v.versionId() + "\"");
             r.setLastModifiedElement(new InstantType(v.lastUpdated()));
+            if (v.deleted()) continue;
+            // Prefer: return=representation puts the resource written in the entry, return=OperationOutcome an outcome
+            if (prefer == Prefer.REPRESENTATION) {
+                reader.read(Access.current(), s.key).ifPresent(c -> out.getEntry().get(s.entry.index()).setResource(
+                        (org.hl7.fhir.r4.model.Resource) writes.resource(s.key.substring(0, s.key.indexOf('/')),
+                                s.key.substring(s.key.indexOf('/') + 1), c)));
+            } else if (prefer == Prefer.OPERATION_OUTCOME) {
+                OperationOutcome o = new OperationOutcome();
+                o.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION).setCode(OperationOutcome.IssueType.INFORMATIONAL)
+                        .setDiagnostics(s.entry.method() + " " + s.key + ": " + s.status);
+                r.setOutcome(o);
+            }
         }
         failures.forEach((index, failure) -> out.getEntry().get(index).getResponse()
                 .setStatus(status(failure)).setOutcome(outcome(failure)));
         return out;
     }
 
-    /** A GET entry: the resource (or the version) it names, or its 404/410. */
+    /** What {@code Prefer: return=} asks for in a transaction or batch response's entries. */
+    enum Prefer {
+        MINIMAL, REPRESENTATION, OPERATION_OUTCOME;
+
+        static Prefer of(String header) {
+            if (header == null) return MINIMAL;
+            String h = header.replace(" ", "");
+            if (h.contains("return=representation")) return REPRESENTATION;
+            if (h.contains("return=OperationOutcome")) return OPERATION_OUTCOME;
+            return MINIMAL;
+        }
+    }
+
+    /** A GET entry: the resource (or the version) it names, or its 404/410; a search, its first page. */
     private void read(Entry e, Bundle.BundleEntryComponent out) {
+        if (e.id() == null) {
+            try {
+                out.setResource(searchPage(e)).getResponse().setStatus("200 OK");
+            } catch (BaseServerResponseException failure) {
+                out.getResponse().setStatus(status(failure)).setOutcome(outcome(failure));
+            }
+            return;
+        }
         String key = e.type() + "/" + e.id();
         Optional<GraphReader.StoredResource> found = e.id() == null ? Optional.empty()
                 : e.version() == null ? reader.read(Access.current(), key)
                 : reader.history(Access.current(), key).stream().filter(v -> String.valueOf(v.versionId()).equals(e.version()) && !v.deleted()).findFirst();
         if (found.isEmpty()) {
-            BaseServerResponseException failure = e.id() == null
-                    ? new InvalidRequestException(e.where() + ": a GET entry reads Type/id (search comes with the search engine)")
-                    : new ResourceNotFoundException(new IdType(key));
+            BaseServerResponseException failure = new ResourceNotFoundException(new IdType(key));
             out.getResponse().setStatus(status(failure)).setOutcome(outcome(failure));
             return;
         }
         out.setResource((org.hl7.fhir.r4.model.Resource) writes.resource(e.type(), e.id(), found.get()));
         out.getResponse().setStatus("200 OK").setEtag("W/\"" + found.get().versionId() + "\"");
+    }
+
+    /** A GET entry's search ({@code Type?query}): its first page ({@code _count}, default 50) as a searchset Bundle. */
+    private Bundle searchPage(Entry e) {
+        Map<String, List<String>> params = new java.util.LinkedHashMap<>();
+        if (e.query() != null) {
+            for (String pair : e.query().split("&")) {
+                if (pair.isEmpty()) continue;
+                int eq = pair.indexOf('=');
+                String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+            }
+        }
+        int count = 50;
+        if (params.containsKey("_count")) {
+            try {
+                count = Math.min(500, Integer.parseInt(params.get("_count").getLast()));
+            } catch (NumberFormatException bad) {
+                throw new InvalidRequestException("_count must be a number");
+            }
+        }
+        var found = search.search(Access.current(), e.type(), params, false);
+        Bundle page = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+        Integer total = found.size();
+        if (total != null) page.setTotal(total);
+        for (var r : found.getResources(0, count)) {
+            Bundle.BundleEntryComponent entry = page.addEntry().setResource((org.hl7.fhir.r4.model.Resource) r);
+            entry.setFullUrl(r.getIdElement().toUnqualifiedVersionless().getValue());
+            var mode = ca.uhn.fhir.model.api.ResourceMetadataKeyEnum.ENTRY_SEARCH_MODE.get(r);
+            entry.getSearch().setMode(mode == ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum.INCLUDE
+                    ? Bundle.SearchEntryMode.INCLUDE : Bundle.SearchEntryMode.MATCH);
+        }
+        return page;
     }
 
     private interface Work<T> {

@@ -20,12 +20,14 @@ import org.neo4j.driver.Values;
 import org.caregraph.security.AccessContext;
 import org.caregraph.security.SmartScope.Action;
 import org.caregraph.security.WriteRefusedException;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
  * The one writer: every write of FHIR content (bulk import, REST, NLP) goes through {@link #write}. A batch is one
  * transaction, so a crash leaves whole batches or nothing, and re-running an import converges to the same graph.
- * Writes are serialized: Neo4j would otherwise deadlock on the shared Concept and placeholder nodes.
+ * Writes are serialized: Neo4j would otherwise deadlock on the shared Concept and placeholder nodes. After each
+ * commit it publishes a {@link GraphChanged} naming the resources the transaction touched.
  * <p>
  * Every write is the caller's: each method takes its {@link AccessContext}. For a confined caller (a token's scopes)
  * the writer checks, inside the write's own transaction, that each resource written or deleted is one the caller may
@@ -37,16 +39,20 @@ import org.springframework.stereotype.Component;
 @Component
 public class GraphWriter {
     private final Driver driver;
+    private final ApplicationEventPublisher events;
     private final PatientCompartment compartment;
     // fair: a FHIR write waits for the batch being written, not for a whole bulk import (unfair, the importer would
     // take the lock back batch after batch while the request threads wake up)
     private final ReentrantLock lock = new ReentrantLock(true);
     // counts committed write transactions, so that in-memory read caches know when they are stale
     private final AtomicLong generation = new AtomicLong();
+    /** The keys the transaction in progress wrote or deleted (only the lock holder touches it). */
+    private Set<String> touched = new HashSet<>();
 
-    public GraphWriter(Driver driver, PatientCompartment compartment) {
+    public GraphWriter(Driver driver, PatientCompartment compartment, ApplicationEventPublisher events) {
         this.driver = driver;
         this.compartment = compartment;
+        this.events = events;
     }
 
     /** What a batch changed: keys whose content was new or different. */
@@ -126,6 +132,7 @@ public class GraphWriter {
             for (Op op : ops) {
                 if (op.deleteKey() != null && !hidden.contains(op.deleteKey())) {
                     tx.run(Cypher.query("delete-resource"), Values.parameters("key", op.deleteKey())).consume();
+                    touched.add(op.deleteKey());
                 }
             }
             List<ResourceRecord> records = ops.stream().map(Op::record).filter(r -> r != null).toList();
@@ -151,7 +158,10 @@ public class GraphWriter {
             Optional<Long> version = tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).list()
                     .stream().findFirst().map(r -> r.get("versionId").asLong());
             // a deleted note no longer mentions anything: what NLP derived from it goes with it
-            if (version.isPresent()) writeAnalyses(tx, List.of(analysisRow(key, null, List.of(), List.of())));
+            if (version.isPresent()) {
+                touched.add(key);
+                writeAnalyses(tx, List.of(analysisRow(key, null, List.of(), List.of())));
+            }
             return version;
         });
     }
@@ -199,14 +209,21 @@ public class GraphWriter {
 
     private <T> T inWriteTransaction(AccessContext access, TransactionCallback<T> work) {
         java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
+        Set<String> changed;
+        T result;
         lock.lock();
         try (var session = driver.session()) {
-            T result = session.executeWrite(work);
+            // a retried transaction adds to the same set: a superset of what committed is harmless to its readers
+            touched = new HashSet<>();
+            result = session.executeWrite(work);
             generation.incrementAndGet();
-            return result;
+            changed = touched;
         } finally {
+            touched = new HashSet<>();
             lock.unlock();
         }
+        if (!changed.isEmpty()) events.publishEvent(new GraphChanged(Set.copyOf(changed), Set.of()));
+        return result;
     }
 
     /**
@@ -350,12 +367,13 @@ public class GraphWriter {
     }
 
     /** Step 1: the nodes of {@code records} (head + write-node); returns the keys written. */
-    private static Set<String> writeNodes(TransactionContext tx, List<ResourceRecord> records, String head, boolean force) {
+    private Set<String> writeNodes(TransactionContext tx, List<ResourceRecord> records, String head, boolean force) {
         List<Map<String, Object>> nodes = new ArrayList<>(records.size());
         for (ResourceRecord r : records) nodes.add(r.nodeParameters());
         Set<String> written = new HashSet<>();
         tx.run(Cypher.query(head + "+write-node"), Values.parameters("rows", nodes, "force", force))
                 .forEachRemaining(rec -> written.add(rec.get("key").asString()));
+        touched.addAll(written);
         return written;
     }
 
@@ -371,7 +389,7 @@ public class GraphWriter {
      * resources (write-mentions.cypher); derived resources the new analysis no longer yields are deleted like a FHIR
      * delete (delete-resource.cypher), in the same transaction. The old mentions went in step 1 with the old content.
      */
-    private static void writeMentions(TransactionContext tx, Iterable<ResourceRecord> changed) {
+    private void writeMentions(TransactionContext tx, Iterable<ResourceRecord> changed) {
         Map<String, Map<String, Object>> concepts = new LinkedHashMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ResourceRecord r : changed) {
@@ -404,11 +422,12 @@ public class GraphWriter {
         return row;
     }
 
-    private static void writeAnalyses(TransactionContext tx, List<Map<String, Object>> rows) {
+    private void writeAnalyses(TransactionContext tx, List<Map<String, Object>> rows) {
         List<String> stale = new ArrayList<>();
         tx.run(Cypher.query("write-mentions"), Values.parameters("rows", rows))
                 .forEachRemaining(rec -> stale.addAll(rec.get("stale").asList(v -> v.asString())));
         for (String key : stale) tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).consume();
+        touched.addAll(stale);
     }
 
     /** Conditional references resolved against identifiers already stored (a real resource wins over a placeholder). */
@@ -572,16 +591,19 @@ public class GraphWriter {
     /** Rebuilds the time-ordered encounter chain of every patient whose encounters changed since the last call. */
     public void linkJourneys(AccessContext access) {
         java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
+        Set<String> relinked = new HashSet<>();
         lock.lock();
         try (var session = driver.session()) {
             long linked;
             do {
-                linked = session.executeWrite(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("limit", 1000))
-                        .single().get("linked").asLong());
+                Record row = session.executeWrite(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("limit", 1000)).single());
                 generation.incrementAndGet();
+                relinked.addAll(row.get("patients").asList(v -> v.asString()));
+                linked = row.get("linked").asLong();
             } while (linked > 0);
         } finally {
             lock.unlock();
         }
+        if (!relinked.isEmpty()) events.publishEvent(new GraphChanged(Set.of(), Set.copyOf(relinked)));
     }
 }

@@ -71,22 +71,26 @@ public class ResourceMapper {
     private final Set<String> resourceTypes;
     private final SearchIndexer search;
     private final Supplier<RecordEnricher> enricher;
+    private final List<ResourceValidator> validators;
 
     @Autowired
-    public ResourceMapper(FhirContext fhir, SearchIndexer search, ObjectProvider<RecordEnricher> enricher) {
-        this(fhir, search, (Supplier<RecordEnricher>) enricher::getIfAvailable);
+    public ResourceMapper(FhirContext fhir, SearchIndexer search, ObjectProvider<RecordEnricher> enricher,
+                          List<ResourceValidator> validators) {
+        this(fhir, search, (Supplier<RecordEnricher>) enricher::getIfAvailable, validators);
     }
 
-    /** A mapper that derives the graph only, without search values or enrichment (NLP): for plain-Java tools. */
+    /** A mapper that derives the graph only, without search values, enrichment (NLP) or rules: for plain-Java tools. */
     public ResourceMapper(FhirContext fhir) {
-        this(fhir, null, (Supplier<RecordEnricher>) () -> null);
+        this(fhir, null, (Supplier<RecordEnricher>) () -> null, List.of());
     }
 
-    private ResourceMapper(FhirContext fhir, SearchIndexer search, Supplier<RecordEnricher> enricher) {
+    private ResourceMapper(FhirContext fhir, SearchIndexer search, Supplier<RecordEnricher> enricher,
+                           List<ResourceValidator> validators) {
         this.fhir = fhir;
         this.search = search;
         this.resourceTypes = Set.copyOf(fhir.getResourceTypes());
         this.enricher = enricher;
+        this.validators = List.copyOf(validators);
     }
 
     /**
@@ -157,6 +161,7 @@ public class ResourceMapper {
         } catch (DataFormatException e) {
             throw new InvalidResourceException("structure", e.getMessage(), type);
         }
+        for (ResourceValidator v : validators) v.validate(type, resource);
         Derived derived = new Derived(type);
         fhir.newTerser().visit(parsed, derived);
         List<ResourceRecord.Code> codes = List.copyOf(derived.codes.values());

@@ -23,6 +23,12 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Timing;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.util.FhirTerser;
+import org.hl7.fhir.r4.model.Base64BinaryType;
+import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.jsoup.Jsoup;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,10 +37,16 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class SearchIndexer {
-    private final SearchParams params;
+    /** Full-text properties (the Neo4j full-text index resource_text covers them): narrative, and the whole content. */
+    public static final String TEXT = SearchParams.PREFIX + "_text";
+    public static final String CONTENT = SearchParams.PREFIX + "_content";
 
-    public SearchIndexer(SearchParams params) {
+    private final SearchParams params;
+    private final FhirTerser terser;
+
+    public SearchIndexer(SearchParams params, FhirContext fhir) {
         this.params = params;
+        this.terser = fhir.newTerser();
     }
 
     /**
@@ -68,12 +80,34 @@ public class SearchIndexer {
                 default -> { }
             }
         }
+        fullText(r, out);
         return out;
+    }
+
+    /**
+     * {@code _text}: the narrative as plain text; {@code _content}: every text, code, number and date of the resource
+     * (binary data left out), so that a word anywhere in it is found. Single strings, for the full-text index.
+     */
+    private void fullText(Resource r, Map<String, Object> out) {
+        StringBuilder content = new StringBuilder();
+        if (r instanceof DomainResource d && d.hasText() && d.getText().hasDiv()) {
+            String narrative = Jsoup.parse(d.getText().getDivAsString()).text().strip();
+            if (!narrative.isEmpty()) {
+                out.put(TEXT, narrative);
+                content.append(narrative).append('\n');
+            }
+        }
+        for (PrimitiveType<?> p : terser.getAllPopulatedChildElementsOfType(r, PrimitiveType.class)) {
+            if (p instanceof Base64BinaryType || p instanceof IdType || !p.hasValue()) continue;
+            content.append(p.getValueAsString()).append('\n');
+        }
+        if (!content.isEmpty()) out.put(CONTENT, content.toString());
     }
 
     private static void token(String prop, List<Base> found, Map<String, Object> out) {
         Set<String> codes = new LinkedHashSet<>();
         Set<String> texts = new LinkedHashSet<>();
+        Set<String> ofType = new LinkedHashSet<>();
         for (Base b : found) {
             switch (b) {
                 case CodeableConcept cc -> {
@@ -85,6 +119,12 @@ public class SearchIndexer {
                     if (i.hasValue()) codes.add(i.getSystemElement().getValueAsString() == null ? "|" + i.getValue()
                             : i.getSystem() + "|" + i.getValue());
                     if (i.hasType() && i.getType().hasText()) texts.add(SearchRanges.normalize(i.getType().getText()));
+                    // :of-type searches type system|type code|value
+                    if (i.hasValue()) {
+                        for (Coding c : i.getType().getCoding()) {
+                            if (c.hasCode()) ofType.add((c.hasSystem() ? c.getSystem() : "") + "|" + c.getCode() + "|" + i.getValue());
+                        }
+                    }
                 }
                 case ContactPoint cp -> {
                     if (cp.hasValue()) codes.add((cp.hasSystem() ? cp.getSystem().toCode() : "") + "|" + cp.getValue());
@@ -97,6 +137,7 @@ public class SearchIndexer {
         }
         put(out, prop, List.copyOf(codes));
         put(out, prop + ".text", List.copyOf(texts));
+        put(out, prop + ".oftype", List.copyOf(ofType));
     }
 
     private static void coding(Coding c, Set<String> codes, Set<String> texts) {

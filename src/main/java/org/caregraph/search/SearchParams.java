@@ -6,7 +6,6 @@ import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -18,12 +17,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.context.IWorkerContext;
-import org.hl7.fhir.r4.fhirpath.BaseHostServices;
 import org.hl7.fhir.r4.fhirpath.ExpressionNode;
 import org.hl7.fhir.r4.fhirpath.FHIRPathEngine;
 import org.hl7.fhir.r4.model.Base;
-import org.hl7.fhir.r4.model.StructureDefinition;
-import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Component;
 
 /**
@@ -69,6 +65,7 @@ public class SearchParams {
 
     private final FhirContext fhir;
     private final Map<String, Map<String, Param>> byType = new HashMap<>();
+    private final Map<String, Set<String>> composites = new HashMap<>();
     private final ThreadLocal<FHIRPathEngine> engines;
 
     public SearchParams(FhirContext fhir) {
@@ -78,6 +75,9 @@ public class SearchParams {
         for (String type : fhir.getResourceTypes().stream().sorted().toList()) {
             Map<String, Param> params = new LinkedHashMap<>();
             for (RuntimeSearchParam sp : fhir.getResourceDefinition(type).getSearchParams()) {
+                if (sp.getParamType() == RestSearchParameterTypeEnum.COMPOSITE) {
+                    composites.computeIfAbsent(type, t -> new java.util.TreeSet<>()).add(sp.getName());
+                }
                 if (!INDEXED.contains(sp.getParamType()) || NATIVE.contains(sp.getName()) || sp.getPath() == null
                         || sp.getPath().isBlank()) continue;
                 // the shared meta parameters are written for 'Resource'; the engine evaluates paths of the type itself
@@ -88,13 +88,30 @@ public class SearchParams {
                 params.put(sp.getName(), new Param(type, sp.getName(), sp.getParamType(), expression,
                         engine.parse(expression), paths, coded, List.copyOf(sp.getTargets()), sp.getUri()));
             }
+            // R4's common parameters that HAPI's context does not carry (search.html, "Parameters for all resources")
+            for (String[] extra : EXTRA) {
+                if (params.containsKey(extra[0])) continue;
+                String expression = extra[2].replace("Resource.", type + ".");
+                params.put(extra[0], new Param(type, extra[0], RestSearchParameterTypeEnum.valueOf(extra[1]), expression,
+                        engine.parse(expression), null, false, List.of(), extra[3]));
+            }
             byType.put(type, params);
         }
     }
 
+    /** name, type, expression, definition of the common parameters added to every type. */
+    private static final String[][] EXTRA = {
+            {"_source", "URI", "Resource.meta.source", "http://hl7.org/fhir/SearchParameter/Resource-source"},
+            {"_language", "TOKEN", "Resource.language", "http://hl7.org/fhir/SearchParameter/Resource-language"}};
+
     /** The indexed parameters of {@code type}, by name. */
     public Map<String, Param> of(String type) {
         return byType.getOrDefault(type, Map.of());
+    }
+
+    /** The names of the type's composite parameters (not indexed). */
+    public Set<String> composites(String type) {
+        return composites.getOrDefault(type, Set.of());
     }
 
     public Param get(String type, String name) {
@@ -137,58 +154,19 @@ public class SearchParams {
 
     /**
      * The FHIRPath engine, with what search expressions need from a host: {@code resolve()} answers an empty resource
-     * of the referenced type (enough for {@code resolve() is Patient}), and the worker context knows the FHIR types by
-     * HAPI's own definitions instead of loading every StructureDefinition of the spec (tens of MB, seconds).
+     * of the referenced type (enough for {@code resolve() is Patient}).
      */
     private FHIRPathEngine newEngine() {
-        IWorkerContext worker = (IWorkerContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {IWorkerContext.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "fetchResourcesByType" -> List.of();
-                    case "fetchTypeDefinition" -> typeDefinition((String) args[0]);
-                    case "formatMessage" -> args[0] + " " + Arrays.deepToString((Object[]) args[1]);
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    case "toString" -> "SearchParams worker";
-                    default -> method.getReturnType() == boolean.class ? Boolean.FALSE : null;
-                });
+        IWorkerContext worker = FhirPathWorker.of(fhir);
         FHIRPathEngine engine = new FHIRPathEngine(worker);
-        engine.setHostServices(new BaseHostServices(worker) {
-            @Override
-            public boolean log(String argument, List<Base> focus) {
-                return false;
-            }
-
+        engine.setHostServices(new FhirPathWorker.Host(worker) {
             @Override
             public Base resolveReference(FHIRPathEngine e, Object context, String url, Base refContext) {
                 String type = referencedType(url);
                 return type == null ? null : (Base) fhir.getResourceDefinition(type).newInstance();
             }
-
-            @Override
-            public boolean conformsToProfile(FHIRPathEngine e, Object context, Base item, String url) {
-                return false;
-            }
-
-            @Override
-            public ValueSet resolveValueSet(FHIRPathEngine e, Object context, String url) {
-                return null;
-            }
-
-            @Override
-            public boolean paramIsType(String name, int index) {
-                return false;
-            }
         });
         return engine;
-    }
-
-    private StructureDefinition typeDefinition(String name) {
-        if (fhir.getElementDefinition(name) == null && !fhir.getResourceTypes().contains(name)) return null;
-        StructureDefinition sd = new StructureDefinition();
-        sd.setName(name);
-        sd.setType(name);
-        sd.setUrl("http://hl7.org/fhir/StructureDefinition/" + name);
-        return sd;
     }
 
     /** The resource type a reference names: {@code Patient/1}, {@code http://x/fhir/Patient/1}, {@code Patient?identifier=..}. */

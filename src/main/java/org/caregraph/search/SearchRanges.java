@@ -62,8 +62,41 @@ public final class SearchRanges {
         return new double[] {value.subtract(half).doubleValue(), Math.nextDown(value.add(half).doubleValue())};
     }
 
-    /** Strings are matched case- and accent-insensitively (FHIR string search). */
+    /** Letters that Unicode decomposition keeps whole, as the letters they stand for ("ß" = "ss", "æ" = "ae"). */
+    private static final String[][] FOLDS = {{"ß", "ss"}, {"ẞ", "ss"}, {"æ", "ae"}, {"Æ", "ae"}, {"œ", "oe"}, {"Œ", "oe"},
+            {"ø", "o"}, {"Ø", "o"}, {"đ", "d"}, {"Đ", "d"}, {"ð", "d"}, {"Ð", "d"}, {"ł", "l"}, {"Ł", "l"}, {"þ", "th"},
+            {"Þ", "th"}, {"ı", "i"}, {"ĳ", "ij"}, {"Ĳ", "ij"}};
+    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+
+    /**
+     * Strings are matched case-, accent- and ligature-insensitively (FHIR string search): compatibility decomposition
+     * splits ligatures ("ﬁ" = "fi") and accented letters, the marks are dropped, the letters decomposition keeps whole
+     * are spelled out ("ß" = "ss", "æ" = "ae"), then lower case.
+     */
     public static String normalize(String s) {
-        return Normalizer.normalize(s, Normalizer.Form.NFD).replaceAll("\\p{M}", "").toLowerCase(Locale.ROOT);
+        String folded = MARKS.matcher(Normalizer.normalize(s, Normalizer.Form.NFKD)).replaceAll("");
+        for (String[] f : FOLDS) if (folded.contains(f[0])) folded = folded.replace(f[0], f[1]);
+        return folded.toLowerCase(Locale.ROOT);
+    }
+
+    /** A search value with FHIR's escapes ({@code \,} {@code \$} {@code \|} {@code \\}) resolved. */
+    public static String unescape(String value) {
+        if (value.indexOf('\\') < 0) return value;
+        StringBuilder out = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\\' && i + 1 < value.length() && ",$|\\".indexOf(value.charAt(i + 1)) >= 0) c = value.charAt(++i);
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    /** Index of the first {@code c} in {@code value} not escaped by a backslash, or -1. */
+    public static int unescaped(String value, char c, int from) {
+        for (int i = from; i < value.length(); i++) {
+            if (value.charAt(i) == '\\') i++;
+            else if (value.charAt(i) == c) return i;
+        }
+        return -1;
     }
 }

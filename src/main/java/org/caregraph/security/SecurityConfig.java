@@ -46,6 +46,9 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtIss
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.CorsConfigurationSource;
+import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -74,8 +77,10 @@ public class SecurityConfig {
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, SecurityProperties props, SecurityErrors errors,
                                             AccessContexts contexts, SigningKeys keys, ServerUrls urls, AuditTrail audit,
-                                            @Value("${server.address:127.0.0.1}") String address) throws Exception {
+                                            @Value("${server.address:127.0.0.1}") String address,
+                                            @Value("${caregraph.cors.allowed-origins:}") List<String> corsOrigins) throws Exception {
         http.csrf(c -> c.disable()) // bearer tokens, no cookies: nothing for a cross-site request to ride on
+                .cors(c -> c.configurationSource(cors(corsOrigins)))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .exceptionHandling(e -> e.authenticationEntryPoint(errors).accessDeniedHandler(errors))
                 // every PHI request is recorded, refused ones too: right after the security context is set up
@@ -105,6 +110,24 @@ public class SecurityConfig {
                 .oauth2ResourceServer(o -> o.authenticationManagerResolver(issuers(props, contexts, keys, urls))
                         .authenticationEntryPoint(errors).accessDeniedHandler(errors));
         return http.build();
+    }
+
+    /**
+     * CORS for browser apps on the configured origins: any method and the headers FHIR clients send (the bearer token
+     * in Authorization, Prefer, If-Match...), FHIR's response headers readable; preflights are answered before
+     * authentication (a browser sends no token with them). No origin configured: no cross-origin access.
+     */
+    static CorsConfigurationSource cors(List<String> origins) {
+        CorsConfiguration config = new CorsConfiguration();
+        origins.stream().map(String::strip).filter(o -> !o.isEmpty()).forEach(config::addAllowedOriginPattern);
+        config.setAllowedMethods(List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
+        config.addAllowedHeader("*");
+        config.setExposedHeaders(List.of("Location", "Content-Location", "ETag", "Last-Modified", "X-Progress",
+                "Retry-After", "X-Request-ID"));
+        config.setMaxAge(3600L);
+        UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
+        if (config.getAllowedOriginPatterns() != null) source.registerCorsConfiguration("/**", config);
+        return source;
     }
 
     static String authority(CareGraphScope scope) {

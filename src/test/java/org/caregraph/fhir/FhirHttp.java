@@ -25,9 +25,12 @@ final class FhirHttp {
     /** {@code target}: a path under the server root ("/fhir/Patient/x") or an absolute URL; headers as name, value pairs. */
     HttpResponse<String> call(String method, String target, String body, String... headers) {
         URI uri = URI.create(target.startsWith("http") ? target : root + target);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", "application/fhir+json")
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) b.header("Content-Type", "application/fhir+json");
+        java.util.Set<String> given = new java.util.HashSet<>();
+        for (int i = 0; i + 1 < headers.length; i += 2) given.add(headers[i].toLowerCase(java.util.Locale.ROOT));
+        if (!given.contains("accept")) b.header("Accept", "application/fhir+json");
+        if (body != null && !given.contains("content-type")) b.header("Content-Type", "application/fhir+json");
         if (token != null) b.header("Authorization", "Bearer " + token);
         for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         try {

@@ -260,4 +260,41 @@ class ConfinementTest extends GraphTest {
         assertThat(reader.read(patientA, "Observation/sec-ob")).isEmpty();
         assertThat(patientA.touched()).containsExactly("Patient/sec-a");
     }
+
+    @Test
+    void conformanceReadPathsStayInTheCompartment() throws Exception {
+        // full text: B's Observation is found by its code for the system, not for A's token
+        assertThat(keys(systemToken(), "Observation?_content=sec-code-b")).containsExactly("Observation/sec-ob");
+        assertThat(keys(alice, "Observation?_content=sec-code-b")).isEmpty();
+        assertThat(keys(systemToken(), "Observation?_content=laboratory")).containsExactlyInAnyOrder("Observation/sec-oa-lab", "Observation/sec-ob");
+        assertThat(keys(alice, "Observation?_content=laboratory")).containsExactly("Observation/sec-oa-lab");
+        // compartment search in B's compartment
+        assertThat(keys(alice, "Patient/sec-b/Observation")).isEmpty();
+        assertThat(keys(alice, "Patient/sec-b/*")).doesNotContain("Patient/sec-b", "Observation/sec-ob", "Encounter/sec-eb", "Condition/sec-cb");
+        // whole-system search
+        assertThat(keys(alice, "?_type=Observation,Condition,Encounter")).containsExactlyInAnyOrder("Observation/sec-oa-lab",
+                "Observation/sec-oa-vs", "Encounter/sec-ea");
+        assertThat(keys(alice, "?_id=sec-ob,sec-oa-vs,sec-b")).containsExactly("Observation/sec-oa-vs");
+        // _revinclude=*, _filter, _list
+        assertThat(keys(alice, "Practitioner?_id=sec-dr2&_revinclude=*")).containsExactly("Practitioner/sec-dr2");
+        assertThat(keys(alice, "Observation?_filter=" + q("code eq sec-code-b or code eq sec-code-v"))).containsExactly("Observation/sec-oa-vs");
+        HttpResponse<String> list = call(systemToken(), "PUT", "List/sec-list", "{\"resourceType\":\"List\",\"id\":\"sec-list\","
+                + "\"status\":\"current\",\"mode\":\"working\",\"subject\":{\"reference\":\"Patient/sec-a\"},"
+                + "\"entry\":[{\"item\":{\"reference\":\"Observation/sec-ob\"}},{\"item\":{\"reference\":\"Observation/sec-oa-vs\"}}]}");
+        assertThat(list.statusCode()).isIn(200, 201);
+        assertThat(keys(alice, "Observation?_list=sec-list")).containsExactly("Observation/sec-oa-vs");
+        // operations
+        assertThat(keys(alice, "Observation/$lastn?max=5")).containsExactlyInAnyOrder("Observation/sec-oa-lab", "Observation/sec-oa-vs");
+        assertThat(keys(alice, "Observation/$lastn?code=sec-code-b")).isEmpty();
+        assertThat(status(alice, "Encounter/sec-eb/$everything")).isEqualTo(404);
+        assertThat(keys(alice, "Encounter/sec-ea/$everything")).doesNotContain("Patient/sec-b", "Observation/sec-ob", "Encounter/sec-eb");
+        assertThat(status(alice, "Observation/sec-ob/$meta")).isEqualTo(404);
+        assertThat(status(alice, "Observation/sec-ob/$validate")).isEqualTo(404);
+        assertThat(call(alice, "POST", "Observation/sec-ob/$meta-add", "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"meta\","
+                + "\"valueMeta\":{\"tag\":[{\"code\":\"x\"}]}}]}").statusCode()).isEqualTo(404);
+        // a batch's search entry
+        HttpResponse<String> batch = call(alice, "POST", "", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
+                + "{\"request\":{\"method\":\"GET\",\"url\":\"Observation?code=sec-code-b\"}}]}");
+        assertThat(JSON.readTree(batch.body()).at("/entry/0/resource/total").asInt()).isZero();
+    }
 }

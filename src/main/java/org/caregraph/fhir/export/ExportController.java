@@ -65,8 +65,19 @@ class ExportController {
     @GetMapping("/{id}/{file}")
     ResponseEntity<?> file(@PathVariable String id, @PathVariable String file) {
         return jobs.get(Access.current(), id).flatMap(job -> jobs.file(job, file))
-                .<ResponseEntity<?>>map(path -> ResponseEntity.ok().contentType(NDJSON).body(new FileSystemResource(path)))
+                .<ResponseEntity<?>>map(path -> ResponseEntity.ok().contentType(mediaType(file)).body(new FileSystemResource(path)))
                 .orElseGet(() -> outcome(404, OperationOutcome.IssueType.NOTFOUND, "no file " + file + " in export job " + id));
+    }
+
+    /** Resource exports are NDJSON; the SQL on FHIR operations' outputs are what their extension says. */
+    private static MediaType mediaType(String file) {
+        String extension = file.substring(file.lastIndexOf('.') + 1);
+        return switch (extension) {
+            case "csv" -> MediaType.parseMediaType("text/csv");
+            case "json" -> MediaType.APPLICATION_JSON;
+            case "parquet" -> MediaType.parseMediaType("application/vnd.apache.parquet");
+            default -> NDJSON;
+        };
     }
 
     /** The completion manifest of the Bulk Data spec. */

@@ -63,7 +63,8 @@ public class ExportJobs implements DisposableBean {
     static final String ERROR_FILE = "errors.ndjson";
     private static final String JOB_FILE = "job.json";
 
-    public enum Level { SYSTEM, PATIENT, GROUP }
+    /** What a job exports: resources at system, Patient or Group level, or the outputs of SQL on FHIR operations. */
+    public enum Level { SYSTEM, PATIENT, GROUP, SQL }
 
     public enum Status { QUEUED, RUNNING, COMPLETED, FAILED }
 
@@ -90,8 +91,21 @@ public class ExportJobs implements DisposableBean {
         return job != null && owner(access).equals(job.request.owner()) ? Optional.of(job) : Optional.empty();
     }
 
-    /** One output file: the resources of one type. */
+    /** One output file: the resources of one type (or an operation's output, named by {@code type}). */
     public record Output(String type, String file, long count) {
+    }
+
+    /**
+     * An output a job writes that is not a resource type's (a SQL on FHIR view or query, in any format): its file name
+     * in the job's directory, and what writes it; {@code cancelled} says when to stop.
+     *
+     * @see #submit(Request, List)
+     */
+    public record Part(String name, String file, Writer writer) {
+        public interface Writer {
+            /** @return the number of rows or resources written */
+            long write(Path file, java.util.function.BooleanSupplier cancelled) throws IOException;
+        }
     }
 
     /** A job: the persisted part is written to job.json, the live progress is not. */
@@ -123,6 +137,8 @@ public class ExportJobs implements DisposableBean {
     private final Duration retention;
     private final Duration timeout;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    /** The parts of the jobs that write them (held in memory: a restart fails a queued or running job anyway). */
+    private final Map<String, List<Part>> parts = new ConcurrentHashMap<>();
     private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("export-job").daemon().factory());
 
@@ -142,6 +158,14 @@ public class ExportJobs implements DisposableBean {
 
     /** Queues a job; its directory and job.json exist when this returns. */
     public Job submit(Request request) {
+        return submit(request, null);
+    }
+
+    /**
+     * Queues a job whose outputs are {@code parts} (request level {@link Level#SQL}, its types the parts' names),
+     * polled, served, kept and cancelled like any export.
+     */
+    public Job submit(Request request, List<Part> parts) {
         Job job = new Job();
         job.id = UUID.randomUUID().toString();
         job.created = Instant.now().toString();
@@ -153,6 +177,7 @@ public class ExportJobs implements DisposableBean {
         }
         save(job);
         jobs.put(job.id, job);
+        if (parts != null) this.parts.put(job.id, List.copyOf(parts));
         runner.execute(() -> run(job));
         return job;
     }
@@ -196,14 +221,17 @@ public class ExportJobs implements DisposableBean {
         Request request = job.request;
         Path jobDir = dir.resolve(job.id);
         long started = System.nanoTime();
+        List<Part> jobParts = parts.remove(job.id);
         try (ErrorFile errors = new ErrorFile(jobDir.resolve(ERROR_FILE))) {
             List<Output> outputs = new ArrayList<>();
-            for (String type : request.types()) {
+            for (int i = 0; i < request.types().size(); i++) {
+                String type = request.types().get(i);
                 job.current = type;
-                Path file = jobDir.resolve(type + ".ndjson");
+                Part part = jobParts == null ? null : jobParts.get(i);
+                Path file = jobDir.resolve(part == null ? type + ".ndjson" : part.file());
                 long count;
                 try {
-                    count = exportType(job, type, file, errors);
+                    count = part == null ? exportType(job, type, file, errors) : writePart(job, part, file);
                 } catch (Cancelled c) {
                     throw c;
                 } catch (RuntimeException e) {
@@ -244,6 +272,13 @@ public class ExportJobs implements DisposableBean {
                 (System.nanoTime() - started) / 1_000_000);
     }
 
+    private static long writePart(Job job, Part part, Path file) throws IOException {
+        long count = part.writer().write(file, () -> job.cancelled);
+        if (job.cancelled) throw new Cancelled();
+        job.written += count;
+        return count;
+    }
+
     /** Streams one type into its file; the read may be retried by the driver, so every attempt starts both files over. */
     private long exportType(Job job, String type, Path file, ErrorFile errors) {
         Request request = job.request;
@@ -257,6 +292,7 @@ public class ExportJobs implements DisposableBean {
             case SYSTEM -> "export-type";
             case PATIENT -> "export-compartment";
             case GROUP -> "export-group";
+            case SQL -> throw new IllegalStateException("a SQL job writes its parts");
         };
         long writtenBefore = job.written;
         ErrorFile.Mark errorsMark = errors.mark();

@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import org.caregraph.fhir.HistoryBundle;
 import org.caregraph.fhir.ResourceMatcher;
+import org.caregraph.fhir.StoredTerminology;
+import org.caregraph.graph.PatientCompartment;
+import org.caregraph.graph.ResourceMapper;
 import org.caregraph.graph.GraphReader;
 import org.caregraph.search.SearchParams;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -43,8 +46,8 @@ public class GraphSearch implements ResourceMatcher {
     /** A code with at least this many uses is first tried by scanning the type in key order ({@link #scanPage}). */
     private int scanMinCandidates;
 
-    public GraphSearch(FhirContext fhir, GraphReader reader, SearchParams params,
-                       @Value("${caregraph.search.scan-min-candidates:1000}") int scanMinCandidates) {
+    public GraphSearch(FhirContext fhir, GraphReader reader, SearchParams params, StoredTerminology terminology,
+                       PatientCompartment compartment, @Value("${caregraph.search.scan-min-candidates:1000}") int scanMinCandidates) {
         this.fhir = fhir;
         this.reader = reader;
         this.scanMinCandidates = scanMinCandidates;
@@ -63,7 +66,32 @@ public class GraphSearch implements ResourceMatcher {
                 p.put("limit", limit);
                 return reader.list(access, plan.query("search/targets"), p, r -> r.get("key").asString());
             }
-        });
+
+            @Override
+            public List<String> hierarchy(AccessContext access, List<String> conceptKeys, boolean below, int limit) {
+                return terminology.hierarchy(access, conceptKeys, below);
+            }
+
+            @Override
+            public List<String> valueSet(AccessContext access, String url) {
+                return terminology.codes(access, url);
+            }
+
+            @Override
+            public List<String> listItems(AccessContext access, String id) {
+                return reader.read(access, "List/" + id).map(list -> {
+                    List<String> keys = new ArrayList<>();
+                    for (var entry : ResourceMapper.tree(list.json()).path("entry")) {
+                        String ref = entry.path("item").path("reference").asText("");
+                        String[] parts = ref.split("/");
+                        if (parts.length >= 2 && !entry.path("deleted").asBoolean(false)) {
+                            keys.add(parts[parts.length - 2] + "/" + parts[parts.length - 1]);
+                        }
+                    }
+                    return keys;
+                }).orElse(null);
+            }
+        }, compartment.paths());
     }
 
     /** A stored resource as a search reads it, with its keyset cursor when it is a match. */
@@ -81,7 +109,26 @@ public class GraphSearch implements ResourceMatcher {
 
     /** {@code GET [type]?request}: the matches, paged by keyset ({@link SearchBundle}). */
     public IBundleProvider search(AccessContext access, String type, Map<String, List<String>> request, boolean lenient) {
-        return new SearchBundle(this, planner.plan(access, type, request, lenient), access);
+        return search(access, List.of(type), request, lenient, null);
+    }
+
+    /**
+     * A search over several types (whole-system search, {@code Patient/[id]/*}), or of one type within a patient's
+     * compartment ({@code compartment}: the patient's key, or null): the parameters must be known to every type
+     * (unknown ones are ignored for a type only under lenient handling).
+     */
+    public IBundleProvider search(AccessContext access, List<String> types, Map<String, List<String>> request, boolean lenient,
+                                  String compartment) {
+        if (types.isEmpty()) throw SearchPlanner.bad("no resource type to search");
+        List<SearchPlan> plans = new ArrayList<>();
+        for (String type : types) plans.add(planner.plan(access, type, request, lenient, compartment));
+        return new SearchBundle(this, plans, access);
+    }
+
+    /** The resource types that have resources in the graph (what a whole-system search without _type searches). */
+    public List<String> typesPresent(AccessContext access) {
+        return reader.list(access, "search/types-present", Map.of(), r -> r.get("label").asString()).stream()
+                .filter(fhir.getResourceTypes()::contains).sorted().toList();
     }
 
     @Override
@@ -105,6 +152,7 @@ public class GraphSearch implements ResourceMatcher {
         p.put("skip", skip);
         p.put("limit", limit);
         // without _sort the order is the key's alone: the cheaper fragment, same page and cursor
+        if (plan.scored()) return reader.list(access, plan.query("search/page-by-score"), p, Row::of);
         boolean unsorted = plan.sorts().stream().allMatch(sort -> "none".equals(sort.get("prop")));
         if (unsorted && plan.startsAtConcept()) {
             List<Row> rows = scanPage(access, plan, after, skip, limit);
@@ -175,6 +223,12 @@ public class GraphSearch implements ResourceMatcher {
             }
             for (SearchPlan.Include rev : plan.revincludes()) {
                 if (round > 0 && !rev.iterate()) continue;
+                if (rev.param() == null) {
+                    List<String> keys = keysOf(frontier, List.of());
+                    if (keys.isEmpty()) continue;
+                    found.addAll(reader.list(access, "search/revinclude-all", Map.of("keys", keys, "limit", INCLUDE_LIMIT), Row::of));
+                    continue;
+                }
                 List<String> targets = rev.target() != null ? List.of(rev.target()) : rev.param().targets();
                 List<String> keys = keysOf(frontier, targets);
                 if (keys.isEmpty()) continue;

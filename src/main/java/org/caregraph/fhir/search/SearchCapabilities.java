@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.caregraph.fhir.Conformance;
 import org.caregraph.search.SearchParams;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
@@ -21,14 +22,30 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class SearchCapabilities {
-    private static final Map<RestSearchParameterTypeEnum, String> MODIFIERS = Map.of(
-            RestSearchParameterTypeEnum.TOKEN, ":missing :not :text; system|code, |code, code, system|",
-            RestSearchParameterTypeEnum.STRING, ":missing :exact :contains (default: starts with, case- and accent-insensitive)",
-            RestSearchParameterTypeEnum.DATE, ":missing; prefixes eq ne gt lt ge le sa eb ap; precision (2020 = the year)",
-            RestSearchParameterTypeEnum.REFERENCE, ":missing :identifier :[type]; chains (param[:Type].param, several levels)",
-            RestSearchParameterTypeEnum.QUANTITY, ":missing; prefixes eq ne gt lt ge le sa eb ap; number|system|code, number||code",
-            RestSearchParameterTypeEnum.NUMBER, ":missing; prefixes eq ne gt lt ge le sa eb ap",
-            RestSearchParameterTypeEnum.URI, ":missing :below");
+    /** The documentation of each parameter type: its modifiers and value forms, from {@link Conformance}. */
+    static String documentation(RestSearchParameterTypeEnum type) {
+        String modifiers = Conformance.modifiers(type);
+        return switch (type) {
+            case TOKEN -> modifiers + "; system|code, |code, code, system|; escapes \\, \\$ \\|";
+            case STRING -> modifiers + " (default: starts with, folding case, accents and ligatures)";
+            case DATE -> modifiers + "; prefixes " + String.join(" ", new TreeSet<>(Conformance.PREFIXES)) + "; precision (2020 = the year)";
+            case REFERENCE -> modifiers + "; chains (param[:Type].param, several levels)";
+            case QUANTITY -> modifiers + "; prefixes " + String.join(" ", new TreeSet<>(Conformance.PREFIXES)) + "; number|system|code, number||code";
+            case NUMBER -> modifiers + "; prefixes " + String.join(" ", new TreeSet<>(Conformance.PREFIXES));
+            default -> modifiers;
+        };
+    }
+
+    /** The parameters every type takes besides its own (search.html "Parameters for all resources"), with their types. */
+    static final Map<String, Enumerations.SearchParamType> COMMON = new java.util.LinkedHashMap<>();
+
+    static {
+        COMMON.put("_text", Enumerations.SearchParamType.STRING);
+        COMMON.put("_content", Enumerations.SearchParamType.STRING);
+        COMMON.put("_list", Enumerations.SearchParamType.TOKEN);
+        COMMON.put("_filter", Enumerations.SearchParamType.SPECIAL);
+        COMMON.put("_has", Enumerations.SearchParamType.SPECIAL);
+    }
 
     private final SearchParams params;
 
@@ -57,17 +74,31 @@ public class SearchCapabilities {
                         .setDefinition("http://hl7.org/fhir/SearchParameter/Resource-id");
                 r.addSearchParam().setName("_lastUpdated").setType(Enumerations.SearchParamType.DATE)
                         .setDefinition("http://hl7.org/fhir/SearchParameter/Resource-lastUpdated")
-                        .setDocumentation(MODIFIERS.get(RestSearchParameterTypeEnum.DATE));
+                        .setDocumentation(documentation(RestSearchParameterTypeEnum.DATE));
+                COMMON.forEach((name, kind) -> r.addSearchParam().setName(name).setType(kind)
+                        .setDefinition("http://hl7.org/fhir/SearchParameter/Resource-" + name.substring(1)));
                 TreeSet<String> includes = new TreeSet<>();
                 for (SearchParams.Param p : params.of(type).values()) {
                     r.addSearchParam().setName(p.name()).setType(Enumerations.SearchParamType.fromCode(p.type().getCode()))
-                            .setDefinition(p.uri()).setDocumentation(MODIFIERS.get(p.type()));
+                            .setDefinition(p.uri()).setDocumentation(documentation(p.type()));
                     if (p.type() == RestSearchParameterTypeEnum.REFERENCE) includes.add(type + ":" + p.name());
                 }
                 if (!includes.isEmpty()) includes.add("*");
                 includes.forEach(r::addSearchInclude);
                 new TreeSet<>(revincludes.getOrDefault(type, List.of())).forEach(r::addSearchRevInclude);
+                r.addSearchRevInclude("*");
             }
+            // whole-system search: the parameters common to every type
+            rest.getSearchParam().clear();
+            rest.addSearchParam().setName("_id").setType(Enumerations.SearchParamType.TOKEN);
+            rest.addSearchParam().setName("_lastUpdated").setType(Enumerations.SearchParamType.DATE);
+            COMMON.forEach((name, kind) -> rest.addSearchParam().setName(name).setType(kind));
+            rest.getInteraction().removeIf(i -> i.getCode() == CapabilityStatement.SystemRestfulInteraction.SEARCHSYSTEM
+                    || i.getCode() == CapabilityStatement.SystemRestfulInteraction.BATCH);
+            // HAPI lists transaction for the method that serves both
+            rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.BATCH);
+            rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.SEARCHSYSTEM)
+                    .setDocumentation("GET [base]?_type=..., POST [base]/_search; Patient/[id]/* and Patient/[id]/[type] compartment search");
         }
     }
 }

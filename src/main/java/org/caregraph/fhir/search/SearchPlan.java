@@ -14,17 +14,19 @@ import org.caregraph.search.SearchParams;
  * @param anchor     the start fragment, e.g. {@code search/anchor-reference}
  * @param started    the condition the start enforces (not among {@code conditions}), or null
  * @param empty      a condition can match nothing (a chain without targets): no query runs
- * @param total      count the matches (_total=accurate, _summary=count)
+ * @param total      count the matches (Bundle.total; not with _total=none)
+ * @param scored     sorted by full-text relevance (_sort=_score with _text or _content)
+ * @param maxResults at most this many matches in all (_maxresults), or null
  */
 public record SearchPlan(String type, String anchor, Map<String, Object> anchorParams, Map<String, Object> started,
                          List<Map<String, Object>> conditions,
                          List<Map<String, Object>> sorts, List<Boolean> desc, List<Include> includes,
-                         List<Include> revincludes, boolean total, boolean empty) {
+                         List<Include> revincludes, boolean total, boolean empty, boolean scored, Integer maxResults) {
 
     /**
      * An _include ({@code source:param[:target]}) or _revinclude: for _include the resources that {@code source}
      * resources reference through {@code param}; for _revinclude the {@code source} resources that reference the
-     * results through it.
+     * results through it ({@code _revinclude=*}: source and param null, any resource through any reference).
      */
     public record Include(String source, SearchParams.Param param, String target, boolean iterate) {
     }

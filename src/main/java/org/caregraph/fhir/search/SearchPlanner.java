@@ -10,6 +10,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.caregraph.fhir.Conformance;
+import org.caregraph.search.SearchIndexer;
 import org.caregraph.search.SearchParams;
 import org.caregraph.search.SearchRanges;
 
@@ -24,12 +26,15 @@ final class SearchPlanner {
     /** Parameters that control the result, not the match; handled here or by HAPI. */
     private static final Set<String> RESULT_PARAMS = Set.of("_count", "_total", "_summary", "_sort", "_include",
             "_revinclude", "_include:iterate", "_revinclude:iterate", "_include:recurse", "_revinclude:recurse",
-            "_format", "_pretty", "_elements");
-    private static final Set<String> PREFIXES = Set.of("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap");
+            "_format", "_pretty", "_elements", "_maxresults", "_contained");
+    private static final Set<String> PREFIXES = Conformance.PREFIXES;
+    /** Full-text parameters and the index properties they search. */
+    private static final Map<String, String> FULL_TEXT = Map.of("_text", SearchIndexer.TEXT, "_content", SearchIndexer.CONTENT);
     /** At most this many resources may match the inner search of a chain or _has. */
     static final int INNER_LIMIT = 10_000;
     private static final int MAX_SORT_KEYS = 3;
     private static final Map<String, Object> NO_SORT = Map.of("prop", "none", "desc", false, "missing", "");
+    private static final int RANK_TEXT = -1;
     private static final int RANK_IDS = 0;
     private static final int RANK_REFERENCE = 1;
     private static final int RANK_CONCEPT = 2;
@@ -39,14 +44,26 @@ final class SearchPlanner {
         List<String> keys(AccessContext access, SearchPlan plan, int limit);
 
         List<String> targets(AccessContext access, SearchPlan plan, SearchParams.Param via, int limit);
+
+        /** The Concept keys ('system|code') below (or above) the given ones in the loaded hierarchies, themselves included. */
+        List<String> hierarchy(AccessContext access, List<String> conceptKeys, boolean below, int limit);
+
+        /** The 'system|code' of a ValueSet stored on the server, by canonical URL; null when there is none. */
+        List<String> valueSet(AccessContext access, String url);
+
+        /** The keys of the items of List/{@code id}; null when it does not exist. */
+        List<String> listItems(AccessContext access, String id);
     }
 
     private final SearchParams params;
     private final Lookups lookups;
+    /** The reference paths of the Patient compartment ('Observation.subject', ...). */
+    private final List<String> compartmentPaths;
 
-    SearchPlanner(SearchParams params, Lookups lookups) {
+    SearchPlanner(SearchParams params, Lookups lookups, List<String> compartmentPaths) {
         this.params = params;
         this.lookups = lookups;
+        this.compartmentPaths = compartmentPaths;
     }
 
     /** The working state of one plan: its conditions and the most selective start found so far. */
@@ -60,6 +77,10 @@ final class SearchPlanner {
         /** The condition the start already enforces exactly (the last one added when it was chosen). */
         Map<String, Object> started;
         boolean empty;
+        /** A clause of _filter: its own operators (equality, ends-with) come as internal modifiers. */
+        boolean fromFilter;
+        /** Lucene clauses of _text and _content, all required. */
+        final List<String> text = new ArrayList<>();
 
         Builder(AccessContext access) {
             this.access = access;
@@ -71,7 +92,7 @@ final class SearchPlanner {
                 this.rank = rank;
                 anchor = fragment;
                 anchorParams = p;
-                started = conditions.getLast();
+                started = rank == RANK_TEXT ? null : conditions.getLast();
             }
         }
 
@@ -82,24 +103,67 @@ final class SearchPlanner {
     }
 
     SearchPlan plan(AccessContext access, String type, Map<String, List<String>> request, boolean lenient) {
+        return plan(new Builder(access), type, request, lenient);
+    }
+
+    /** A plan confined to the Patient compartment of {@code compartment} ('Patient/id'; null: not confined). */
+    SearchPlan plan(AccessContext access, String type, Map<String, List<String>> request, boolean lenient, String compartment) {
         Builder b = new Builder(access);
+        if (compartment != null) {
+            if (type.equals("Patient")) {
+                keyCondition(type, List.of(compartment.substring("Patient/".length())), false, b);
+            } else {
+                List<String> paths = compartmentPaths.stream().filter(path -> path.startsWith(type + ".")).toList();
+                if (paths.isEmpty()) throw bad(type + " is not in the Patient compartment");
+                b.conditions.add(Map.of("kind", "reference", "paths", paths, "values", List.of(compartment),
+                        "suffixes", List.of(), "negate", false));
+                b.start(RANK_REFERENCE, "search/anchor-reference", Map.of("anchorKeys", List.of(compartment), "anchorPaths", paths));
+            }
+        }
+        return plan(b, type, request, lenient);
+    }
+
+    private SearchPlan plan(Builder b, String type, Map<String, List<String>> request, boolean lenient) {
         for (Map.Entry<String, List<String>> e : request.entrySet()) {
             String name = e.getKey();
             if (RESULT_PARAMS.contains(name)) continue;
             for (String value : e.getValue()) condition(type, name, value, lenient, b);
         }
-        boolean countOnly = request.getOrDefault("_summary", List.of()).contains("count");
+        String contained = single(request, "_contained");
+        if (contained != null && !contained.equals("false")) {
+            throw bad("_contained=" + contained + " is not supported: contained resources are part of their container's "
+                    + "content (found by _content), not indexed on their own");
+        }
+        if (!b.text.isEmpty()) {
+            String query = "+resourceType:\"" + type + "\" " + String.join(" ", b.text);
+            b.start(RANK_TEXT, "search/anchor-text", Map.of("textQuery", query));
+        }
         String total = single(request, "_total");
         if (total != null && !Set.of("none", "estimate", "accurate").contains(total)) {
             throw bad("_total must be none, estimate or accurate, not '" + total + "'");
         }
-        List<Map<String, Object>> sorts = sorts(type, request.getOrDefault("_sort", List.of()));
+        List<String> sortSpecs = request.getOrDefault("_sort", List.of());
+        boolean scored = sortSpecs.stream().flatMap(v -> split(v).stream()).anyMatch(k -> k.equals("_score"));
+        if (scored && sortSpecs.stream().flatMap(v -> split(v).stream()).count() > 1) throw bad("_sort=_score takes no other key");
+        List<Map<String, Object>> sorts = sorts(type, scored ? List.of() : sortSpecs);
         List<Boolean> desc = new ArrayList<>();
         for (Map<String, Object> s : sorts) desc.add((Boolean) s.get("desc"));
         desc.add(false);
         return new SearchPlan(type, b.anchor, b.anchorParams, b.started, b.filters(), sorts, desc,
                 includes(type, request, "_include", false, lenient), includes(type, request, "_revinclude", true, lenient),
-                countOnly || "accurate".equals(total), b.empty);
+                !"none".equals(total), b.empty, scored && !b.text.isEmpty(), maxResults(request));
+    }
+
+    private static Integer maxResults(Map<String, List<String>> request) {
+        String max = single(request, "_maxresults");
+        if (max == null) return null;
+        try {
+            int n = Integer.parseInt(max.strip());
+            if (n < 0) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw bad("_maxresults must be a number of resources, not '" + max + "'");
+        }
     }
 
     /** The {@code type} resources that reference one of {@code keys} through {@code p} (_revinclude). */
@@ -107,7 +171,7 @@ final class SearchPlanner {
         Builder b = new Builder(null);
         references(p, keys, List.of(), b);
         return new SearchPlan(type, b.anchor, b.anchorParams, b.started, b.filters(), sorts(type, List.of()),
-                List.of(false, false, false, false), List.of(), List.of(), false, keys.isEmpty());
+                List.of(false, false, false, false), List.of(), List.of(), false, keys.isEmpty(), false, null);
     }
 
     private void condition(String type, String name, String value, boolean lenient, Builder b) {
@@ -129,8 +193,50 @@ final class SearchPlanner {
             base = base.substring(0, colon);
         }
         List<String> values = split(value);
-        if ("_id".equals(base)) {
+        if (FULL_TEXT.containsKey(base)) {
             if (modifier != null) modifierError(name, modifier);
+            String field = FULL_TEXT.get(base);
+            b.text.add("+(" + String.join(" OR ", values.stream().map(v -> FullTextQuery.clause(field, SearchRanges.unescape(v))).toList()) + ")");
+            return;
+        }
+        if ("_list".equals(base)) {
+            if (modifier != null) modifierError(name, modifier);
+            Set<String> keys = new LinkedHashSet<>();
+            for (String v : values) {
+                String id = SearchRanges.unescape(v);
+                if (id.startsWith("$")) throw bad("_list=" + id + ": functional lists are not supported (this server keeps no current-problem lists); name a List id");
+                List<String> items = lookups.listItems(b.access, id.startsWith("List/") ? id.substring(5) : id);
+                if (items == null) throw bad("_list: List/" + id + " is not known");
+                items.stream().filter(k -> k.startsWith(type + "/")).forEach(keys::add);
+            }
+            keyCondition(type, keys.stream().map(k -> k.substring(type.length() + 1)).toList(), false, b);
+            return;
+        }
+        if ("_filter".equals(base)) {
+            if (modifier != null) modifierError(name, modifier);
+            FilterExpression.Keys keys = new FilterExpression(value, clause -> {
+                Builder inner = new Builder(b.access);
+                inner.fromFilter = true;
+                SearchPlan innerPlan = plan(inner, type, clause, false);
+                List<String> found = lookups.keys(b.access, innerPlan, INNER_LIMIT + 1);
+                if (found.size() > INNER_LIMIT) throw bad("_filter clause " + clause + " matches more than " + INNER_LIMIT + " resources: narrow it");
+                return found;
+            }).evaluate();
+            keyCondition(type, keys.keys().stream().map(k -> k.substring(type.length() + 1)).toList(), keys.negated(), b);
+            return;
+        }
+        String refused = Conformance.REFUSED_PARAMETERS.get(base);
+        if (refused == null && base.contains("-") && params.get(type, base) == null && compositeOf(type, base)) {
+            refused = "composite parameters: their values are not indexed as pairs; search the parts as separate parameters";
+        }
+        if (refused != null) throw bad(name + " is not supported: " + refused);
+        if ("_id".equals(base)) {
+            if (modifier != null && !modifier.equals("not")) modifierError(name, modifier);
+            values = values.stream().map(SearchRanges::unescape).toList();
+            if (modifier != null) {
+                b.conditions.add(Map.of("kind", "id", "values", values, "negate", true));
+                return;
+            }
             b.conditions.add(Map.of("kind", "id", "values", values, "negate", false));
             b.start(RANK_IDS, "search/anchor-ids", Map.of("anchorKeys", values.stream().map(v -> type + "/" + v).toList()));
             return;
@@ -151,56 +257,153 @@ final class SearchPlanner {
             chain(type, p, modifier, chain, value, b);
             return;
         }
+        if (modifier != null && !accepts(p, modifier, b)) modifierError(name, modifier);
         if ("missing".equals(modifier)) {
             if (!Set.of("true", "false").contains(value)) throw bad("'" + name + "' takes true or false, not '" + value + "'");
             String prop = p.type() == RestSearchParameterTypeEnum.DATE ? p.property() + ".lo" : p.property();
             b.conditions.add(Map.of("kind", "missing", "prop", prop, "missing", Boolean.parseBoolean(value), "negate", false));
             return;
         }
+        if ("exact-or-equal".equals(modifier)) modifier = p.type() == RestSearchParameterTypeEnum.STRING ? "exact" : null;
         switch (p.type()) {
             case TOKEN -> token(type, p, name, modifier, values, b);
             case STRING -> {
-                if (modifier == null) b.conditions.add(match(p.property(), List.of(), normalized(values), List.of(), List.of(), false));
-                else if (modifier.equals("exact")) b.conditions.add(match(p.property() + ".exact", values, List.of(), List.of(), List.of(), false));
-                else if (modifier.equals("contains")) b.conditions.add(match(p.property(), List.of(), List.of(), List.of(), normalized(values), false));
-                else modifierError(name, modifier);
+                List<String> plain = values.stream().map(SearchRanges::unescape).toList();
+                if (modifier == null) b.conditions.add(match(p.property(), List.of(), normalized(plain), List.of(), List.of(), false));
+                else if (modifier.equals("exact")) b.conditions.add(match(p.property() + ".exact", plain, List.of(), List.of(), List.of(), false));
+                else if (modifier.equals("contains")) b.conditions.add(match(p.property(), List.of(), List.of(), List.of(), normalized(plain), false));
+                else if (modifier.equals("ends-with")) b.conditions.add(match(p.property(), List.of(), List.of(), normalized(plain), List.of(), false));
+                else b.conditions.add(words(p.property(), plain)); // :text: every word starts a word of the value
             }
-            case URI -> {
-                if (modifier == null) b.conditions.add(match(p.property(), values, List.of(), List.of(), List.of(), false));
-                else if (modifier.equals("below")) b.conditions.add(match(p.property(), List.of(), values, List.of(), List.of(), false));
-                else modifierError(name, modifier);
-            }
-            case REFERENCE -> reference(p, name, modifier, values, b);
-            case DATE -> {
-                if (modifier != null) modifierError(name, modifier);
-                b.conditions.add(range(name, p.property() + ".lo", p.property() + ".hi", null, values, true));
-            }
-            case NUMBER -> {
-                if (modifier != null) modifierError(name, modifier);
-                b.conditions.add(range(name, p.property(), p.property(), null, values, false));
-            }
-            case QUANTITY -> {
-                if (modifier != null) modifierError(name, modifier);
-                b.conditions.add(range(name, p.property(), p.property(), p.property() + ".unit", values, false));
-            }
+            case URI -> uri(type, p, modifier, values.stream().map(SearchRanges::unescape).toList(), b);
+            case REFERENCE -> reference(p, name, modifier, values.stream().map(SearchRanges::unescape).toList(), b);
+            case DATE -> b.conditions.add(range(name, p.property() + ".lo", p.property() + ".hi", null, values, true));
+            case NUMBER -> b.conditions.add(range(name, p.property(), p.property(), null, values, false));
+            case QUANTITY -> b.conditions.add(range(name, p.property(), p.property(), p.property() + ".unit", values, false));
             default -> throw bad("'" + name + "' cannot be searched");
         }
     }
 
-    private void token(String type, SearchParams.Param p, String name, String modifier, List<String> values, Builder b) {
-        if ("text".equals(modifier)) {
-            b.conditions.add(match(p.property() + ".text", List.of(), normalized(values), List.of(), List.of(), false));
-            return;
+    /** Whether {@code p} takes {@code modifier} (declared in {@link Conformance#MODIFIERS}; _filter's own internally). */
+    private boolean accepts(SearchParams.Param p, String modifier, Builder b) {
+        if (b.fromFilter && (modifier.equals("exact-or-equal") || modifier.equals("ends-with") && p.type() == RestSearchParameterTypeEnum.STRING)) return true;
+        List<String> declared = Conformance.MODIFIERS.getOrDefault(p.type(), List.of());
+        return declared.contains(modifier) || p.type() == RestSearchParameterTypeEnum.REFERENCE && params.types().contains(modifier);
+    }
+
+    /** Whether {@code name} is one of the type's composite parameters (which are not indexed). */
+    private boolean compositeOf(String type, String name) {
+        return params.composites(type).contains(name);
+    }
+
+    /**
+     * The resources with one of {@code ids} (or, negated, none of them): the start is the ids themselves, which is
+     * as selective as a search gets.
+     */
+    private static void keyCondition(String type, List<String> ids, boolean negated, Builder b) {
+        b.conditions.add(Map.of("kind", "id", "values", ids, "negate", negated));
+        if (negated) return;
+        if (ids.isEmpty()) b.empty = true;
+        b.start(RANK_IDS, "search/anchor-ids", Map.of("anchorKeys", ids.stream().map(i -> type + "/" + i).toList()));
+    }
+
+    /** uri: equal; {@code :below} the value is a prefix; {@code :above} a prefix of the value; {@code url|version} of a canonical. */
+    private void uri(String type, SearchParams.Param p, String modifier, List<String> values, Builder b) {
+        List<String> exact = new ArrayList<>();
+        List<String> versions = new ArrayList<>();
+        for (String v : values) {
+            int bar = v.lastIndexOf('|');
+            if (bar > 0 && modifier == null && p.name().equals("url") && params.get(type, "version") != null) {
+                exact.add(v.substring(0, bar));
+                versions.add("|" + v.substring(bar + 1));
+            } else {
+                exact.add(v);
+            }
         }
-        if (modifier != null && !modifier.equals("not")) modifierError(name, modifier);
+        if ("below".equals(modifier)) b.conditions.add(match(p.property(), List.of(), exact, List.of(), List.of(), false));
+        else if ("above".equals(modifier)) b.conditions.add(Map.of("kind", "match", "prop", p.property(), "exact", exact,
+                "prefix", List.of(), "suffix", List.of(), "contains", List.of(), "negate", false, "above", exact));
+        else b.conditions.add(match(p.property(), exact, List.of(), List.of(), List.of(), false));
+        if (!versions.isEmpty()) b.conditions.add(match(params.get(type, "version").property(), versions, List.of(), List.of(), List.of(), false));
+    }
+
+    /**
+     * Every word of one of the values starts a word of a stored text (normalized): {@code :text} on strings,
+     * {@code :text-advanced} on tokens.
+     */
+    private static Map<String, Object> words(String prop, List<String> values) {
+        List<String> patterns = new ArrayList<>();
+        for (String v : values) {
+            StringBuilder regex = new StringBuilder("(?s)");
+            for (String w : SearchRanges.normalize(v).split("[^\\p{L}\\p{N}]+")) {
+                if (!w.isEmpty()) regex.append("(?=.*\\b").append(java.util.regex.Pattern.quote(w)).append(")");
+            }
+            patterns.add(regex.append(".*").toString());
+        }
+        Map<String, Object> c = new HashMap<>(match(prop, List.of(), List.of(), List.of(), List.of(), false));
+        c.put("regex", patterns);
+        return c;
+    }
+
+    private void token(String type, SearchParams.Param p, String name, String modifier, List<String> values, Builder b) {
+        List<String> plain = values.stream().map(SearchRanges::unescape).toList();
+        switch (modifier == null ? "" : modifier) {
+            case "text", "code-text" -> {
+                b.conditions.add(match(p.property() + ".text", List.of(), normalized(plain), List.of(), List.of(), false));
+                return;
+            }
+            case "text-advanced" -> {
+                b.conditions.add(words(p.property() + ".text", plain));
+                return;
+            }
+            case "of-type" -> {
+                for (String v : values) {
+                    if (tokenParts(v).size() != 3) throw bad("'" + v + "' for " + name + ": :of-type takes type-system|type-code|value");
+                }
+                b.conditions.add(match(p.property() + ".oftype", values.stream().map(v -> String.join("|", tokenParts(v))).toList(),
+                        List.of(), List.of(), List.of(), false));
+                return;
+            }
+            case "in", "not-in" -> {
+                Set<String> codes = new LinkedHashSet<>();
+                for (String url : plain) {
+                    List<String> expansion = lookups.valueSet(b.access, url);
+                    if (expansion == null) throw bad("'" + url + "' for " + name + ":" + modifier + " is not a ValueSet stored on this server");
+                    codes.addAll(expansion);
+                }
+                boolean in = modifier.equals("in");
+                b.conditions.add(match(p.property(), List.copyOf(codes), List.of(), List.of(), List.of(), !in));
+                if (in && codes.isEmpty()) b.empty = true;
+                if (in && p.coded() && !codes.isEmpty() && codes.size() <= INNER_LIMIT) {
+                    b.start(RANK_CONCEPT, "search/anchor-concept", Map.of("anchorKeys", List.copyOf(codes), "anchorPaths", p.paths()));
+                }
+                return;
+            }
+            case "below", "above" -> {
+                List<String> keys = new ArrayList<>();
+                for (String v : values) {
+                    List<String> parts = tokenParts(v);
+                    if (parts.size() != 2 || parts.get(0).isEmpty() || parts.get(1).isEmpty()) {
+                        throw bad("'" + v + "' for " + name + ":" + modifier + ": name a code with its system (system|code)");
+                    }
+                    keys.add(parts.get(0) + "|" + parts.get(1));
+                }
+                List<String> related = lookups.hierarchy(b.access, keys, modifier.equals("below"), INNER_LIMIT + 1);
+                if (related.size() > INNER_LIMIT) throw bad(name + ":" + modifier + " reaches more than " + INNER_LIMIT + " codes: narrow it");
+                b.conditions.add(match(p.property(), related, List.of(), List.of(), List.of(), false));
+                if (p.coded()) b.start(RANK_CONCEPT, "search/anchor-concept", Map.of("anchorKeys", related, "anchorPaths", p.paths()));
+                return;
+            }
+            default -> { }
+        }
         List<String> exact = new ArrayList<>();
         List<String> prefix = new ArrayList<>();
         List<String> suffix = new ArrayList<>();
         for (String v : values) {
-            int bar = v.indexOf('|');
-            if (bar < 0) suffix.add("|" + v);
-            else if (bar == v.length() - 1) prefix.add(v);
-            else exact.add(v);
+            List<String> parts = tokenParts(v);
+            if (parts.size() == 1) suffix.add("|" + parts.getFirst());
+            else if (parts.get(1).isEmpty()) prefix.add(parts.getFirst() + "|");
+            else exact.add(parts.get(0) + "|" + String.join("|", parts.subList(1, parts.size())));
         }
         boolean not = "not".equals(modifier);
         b.conditions.add(match(p.property(), exact, prefix, suffix, List.of(), not));
@@ -431,8 +634,12 @@ final class SearchPlanner {
         for (String modifier : new String[] {"", ":iterate", ":recurse"}) {
             for (String spec : request.getOrDefault(name + modifier, List.of())) {
                 boolean iterate = !modifier.isEmpty();
+                if (spec.equals("*") && rev) {
+                    // every resource that references a match, through any reference
+                    out.add(new SearchPlan.Include(null, null, type, iterate));
+                    continue;
+                }
                 if (spec.equals("*")) {
-                    if (rev) throw bad("_revinclude=* is not supported: name Type:parameter");
                     params.of(type).values().stream().filter(p -> p.type() == RestSearchParameterTypeEnum.REFERENCE)
                             .forEach(p -> out.add(new SearchPlan.Include(type, p, null, iterate)));
                     continue;
@@ -450,9 +657,31 @@ final class SearchPlanner {
         return out;
     }
 
-    /** Values separated by unescaped commas, unescaped. */
+    /** Values separated by unescaped commas (their other escapes are resolved where the value is read). */
     static List<String> split(String value) {
-        return Arrays.stream(value.split("(?<!\\\\),")).map(v -> v.replace("\\,", ",")).filter(v -> !v.isEmpty()).toList();
+        List<String> out = new ArrayList<>();
+        int from = 0;
+        while (from <= value.length()) {
+            int comma = SearchRanges.unescaped(value, ',', from);
+            int end = comma < 0 ? value.length() : comma;
+            String v = value.substring(from, end).replace("\\,", ",");
+            if (!v.isEmpty()) out.add(v);
+            if (comma < 0) break;
+            from = comma + 1;
+        }
+        return out;
+    }
+
+    /** A token value's parts at its unescaped bars, each unescaped: {@code code}, {@code system|code}, {@code a|b|c}. */
+    static List<String> tokenParts(String value) {
+        List<String> parts = new ArrayList<>();
+        int from = 0;
+        while (true) {
+            int bar = SearchRanges.unescaped(value, '|', from);
+            parts.add(SearchRanges.unescape(value.substring(from, bar < 0 ? value.length() : bar)));
+            if (bar < 0) return parts;
+            from = bar + 1;
+        }
     }
 
     private static List<String> normalized(List<String> values) {

@@ -1,0 +1,7 @@
+// SQL store: every stored ViewDefinition (current versions), each a table when active. Returns key, json (and type,
+// compartments, categories, which the read door checks).
+MATCH (n:ViewDefinition)
+WHERE n.placeholder IS NULL AND n.deleted IS NULL
+// @include security/visible
+RETURN n.key AS key, n.resourceType AS type, n.json AS json, n.compartments AS compartments, n.`sp.category` AS categories
+ORDER BY key
