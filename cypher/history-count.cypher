@@ -1,4 +1,4 @@
-// FHIR type and system history: how many versions history-page.cypher pages through (same $labels, $since, $before).
+// FHIR type and system history: how many versions history-page.cypher pages through (same $labels, $since).
 MATCH (n:$any($labels))
 WHERE n.placeholder IS NULL
 // @include security/visible
@@ -9,5 +9,5 @@ CALL (n) {
   RETURN v.lastUpdated AS lastUpdated
 }
 WITH datetime(lastUpdated) AS at
-WHERE ($since IS NULL OR at >= datetime($since)) AND ($before IS NULL OR at <= datetime($before))
+WHERE ($since IS NULL OR at >= datetime($since))
 RETURN count(*) AS total

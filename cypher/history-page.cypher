@@ -1,7 +1,6 @@
 // FHIR type and system history: one page of the versions (current and prior, deletions included) of the resources
 // labelled $labels (['Patient'] for a type, ['Resource'] for the whole server), newest first.
-// $since: only versions written at or after this instant (null: any); $before: only those written up to this instant
-// (the first page request's: later pages do not shift); $offset, $count: the page.
+// $since: only versions written at or after this instant (null: any); $offset, $count: the page.
 // Returns type, id, json (null for a deletion), versionId, lastUpdated, deleted.
 MATCH (n:$any($labels))
 WHERE n.placeholder IS NULL
@@ -13,7 +12,7 @@ CALL (n) {
   RETURN v.json AS json, v.versionId AS versionId, v.lastUpdated AS lastUpdated, v.deleted AS deleted
 }
 WITH n, json, versionId, lastUpdated, deleted, datetime(lastUpdated) AS at
-WHERE ($since IS NULL OR at >= datetime($since)) AND ($before IS NULL OR at <= datetime($before))
+WHERE ($since IS NULL OR at >= datetime($since))
 RETURN n.resourceType AS type, n.id AS id, json, versionId, lastUpdated, coalesce(deleted, false) AS deleted,
        n.compartments AS compartments, n.`sp.category` AS categories
 ORDER BY at DESC, n.key, versionId DESC

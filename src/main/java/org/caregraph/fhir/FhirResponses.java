@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -37,6 +38,8 @@ public class FhirResponses {
     private static final Set<String> BODIES = Set.of("application/fhir+json", "application/json", "application/json+fhir",
             "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml", "application/json-patch+json",
             "application/xml-patch+xml", "application/x-www-form-urlencoded");
+    /** Operations that negotiate their own formats. */
+    private static final List<String> OWN_FORMATS = List.of("$export", "$viewdefinition-run", "$sqlquery-run", "$sql-run");
     /** Accept entries that leave the choice to the server. */
     private static final Set<String> ANY = Set.of("*/*", "application/*", "text/*");
 
@@ -48,8 +51,10 @@ public class FhirResponses {
 
     @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_PROCESSED)
     public boolean negotiate(HttpServletRequest request, HttpServletResponse response) {
-        // Bulk Data kick-off answers a wrong Accept itself (400, as its specification says)
-        if (request.getRequestURI().contains("$export")) return true;
+        // Bulk Data kick-offs answer a wrong Accept themselves (400, as their specification says); the SQL on FHIR
+        // run operations answer in the formats they declare (CSV, NDJSON, Parquet) and refuse the others themselves
+        String uri = request.getRequestURI();
+        if (OWN_FORMATS.stream().anyMatch(uri::contains)) return true;
         String contentType = request.getContentType();
         if (contentType != null && request.getContentLengthLong() != 0 && !BODIES.contains(mime(contentType))) {
             throw status(415, "Content-Type '" + contentType + "' is not a FHIR format this server reads "

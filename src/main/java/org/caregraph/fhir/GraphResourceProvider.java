@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.History;
 import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Offset;
 import ca.uhn.fhir.rest.annotation.Patch;
 import ca.uhn.fhir.rest.annotation.RawParam;
 import ca.uhn.fhir.rest.annotation.Read;
@@ -126,16 +127,16 @@ public class GraphResourceProvider implements IResourceProvider {
     }
 
     @History
-    public IBundleProvider history(@IdParam IdType id) {
+    public IBundleProvider history(@IdParam IdType id, @Offset Integer offset) {
         List<GraphReader.StoredResource> versions = reader.history(Access.current(), typeName + "/" + id.getIdPart());
         if (versions.isEmpty()) throw notFound(id);
-        return HistoryBundle.of(versions.stream().map(v -> parse(id.getIdPart(), v)).toList());
+        return HistoryBundle.of(versions.stream().map(v -> parse(id.getIdPart(), v)).toList(), offset);
     }
 
     /** {@code GET /fhir/[type]/_history}: the type's versions, newest first, paged. */
     @History
-    public IBundleProvider typeHistory(@Since InstantType since) {
-        return HistoryBundle.ofType(fhir, reader, typeName, since);
+    public IBundleProvider typeHistory(@Since InstantType since, @Offset Integer offset) {
+        return HistoryBundle.ofType(fhir, reader, typeName, since, offset);
     }
 
     /**

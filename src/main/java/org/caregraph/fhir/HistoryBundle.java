@@ -18,9 +18,8 @@ import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
- * A history, newest first, paged by HAPI's paging provider like a search (its page links carry the page id): the
- * versions are those written up to the first request ({@code published}), so a write between two page requests shifts
- * nothing; the pages are the requester's alone ({@link PageOwner}).
+ * One page of a history, newest first. HAPI pages history by offset (_offset in its next links, _count the page size):
+ * each page is its own request, and this bundle hands HAPI the entries from {@code offset} on.
  */
 public final class HistoryBundle implements IBundleProvider {
     /** The history's entries from {@code offset} on, at most {@code count}. */
@@ -29,12 +28,13 @@ public final class HistoryBundle implements IBundleProvider {
     }
 
     private final InstantType published = InstantType.now();
-    private final String owner = PageOwner.of(Access.current());
+    private final int offset;
     private final Page page;
     private final Supplier<Integer> total;
     private Integer size;
 
-    private HistoryBundle(Page page, Supplier<Integer> total) {
+    private HistoryBundle(Integer offset, Page page, Supplier<Integer> total) {
+        this.offset = offset == null ? 0 : Math.max(0, offset);
         this.page = page;
         this.total = total;
     }
@@ -43,12 +43,11 @@ public final class HistoryBundle implements IBundleProvider {
      * The history of a resource type ({@code type} null: of every type) from the graph (history-page.cypher,
      * history-count.cypher); {@code since} null: from the beginning.
      */
-    static HistoryBundle ofType(FhirContext fhir, GraphReader reader, String type, IPrimitiveType<Date> since) {
+    static HistoryBundle ofType(FhirContext fhir, GraphReader reader, String type, IPrimitiveType<Date> since, Integer offset) {
         Map<String, Object> filter = new HashMap<>();
-        filter.put("before", java.time.Instant.now().toString());
         filter.put("labels", List.of(type == null ? "Resource" : type));
         filter.put("since", since == null || since.getValue() == null ? null : since.getValue().toInstant().toString());
-        return new HistoryBundle((from, count) -> {
+        return new HistoryBundle(offset, (from, count) -> {
             Map<String, Object> params = new HashMap<>(filter);
             params.put("offset", from);
             params.put("count", count);
@@ -59,8 +58,8 @@ public final class HistoryBundle implements IBundleProvider {
     }
 
     /** A history already read whole (one resource's versions). */
-    static HistoryBundle of(List<IBaseResource> versions) {
-        return new HistoryBundle((from, count) -> versions.subList(Math.min(from, versions.size()),
+    static HistoryBundle of(List<IBaseResource> versions, Integer offset) {
+        return new HistoryBundle(offset, (from, count) -> versions.subList(Math.min(from, versions.size()),
                 Math.min(from + count, versions.size())), versions::size);
     }
 
@@ -71,8 +70,12 @@ public final class HistoryBundle implements IBundleProvider {
 
     @Override
     public List<IBaseResource> getResources(int from, int to) {
-        PageOwner.caller(owner);
-        return page.read(from, Math.max(0, to - from));
+        return page.read(offset + from, Math.max(0, to - from));
+    }
+
+    @Override
+    public Integer getCurrentPageOffset() {
+        return offset;
     }
 
     @Override
@@ -86,8 +89,7 @@ public final class HistoryBundle implements IBundleProvider {
     }
 
     @Override
-    public synchronized Integer size() {
-        PageOwner.caller(owner);
+    public Integer size() {
         if (size == null) size = total.get();
         return size;
     }

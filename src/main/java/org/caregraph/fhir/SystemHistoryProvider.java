@@ -2,6 +2,7 @@ package org.caregraph.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.History;
+import ca.uhn.fhir.rest.annotation.Offset;
 import ca.uhn.fhir.rest.annotation.Since;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import org.caregraph.graph.GraphReader;
@@ -18,7 +19,7 @@ class SystemHistoryProvider {
     }
 
     @History
-    public IBundleProvider history(@Since InstantType since) {
-        return HistoryBundle.ofType(fhir, reader, null, since);
+    public IBundleProvider history(@Since InstantType since, @Offset Integer offset) {
+        return HistoryBundle.ofType(fhir, reader, null, since, offset);
     }
 }

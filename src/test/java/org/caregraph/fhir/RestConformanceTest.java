@@ -219,6 +219,7 @@ class RestConformanceTest extends GraphTest {
         assertThat(rest.get("interaction").toString()).contains("search-system", "transaction", "batch", "history-system");
         for (JsonNode r : rest.get("resource")) {
             String type = r.get("type").asText();
+            if (type.equals("AuditEvent")) continue; // served from the audit log with its own parameters (AuditHttpTest)
             String params = r.get("searchParam").toString();
             assertThat(params).as(type).contains("\"_text\"", "\"_content\"", "\"_filter\"", "\"_list\"", "\"_source\"", "\"_language\"");
             assertThat(r.get("operation").toString()).as(type).contains("\"validate\"", "\"meta\"", "\"meta-add\"", "\"meta-delete\"");
@@ -237,24 +238,27 @@ class RestConformanceTest extends GraphTest {
     }
 
     @Test
-    void historyPagesAreStable() {
+    void historyPagesFollowEachOtherAndAReplayedLinkIsConfinedToItsToken() {
         for (int i = 0; i < 3; i++) http.put(patient("rc-hs" + i, "Hist" + i));
         JsonNode first = FhirHttp.json(http.get("/fhir/Patient/_history?_count=2").body());
         int total = first.get("total").asInt();
         java.util.List<String> seen = new java.util.ArrayList<>();
-        for (JsonNode e : first.path("entry")) seen.add(e.get("fullUrl").asText() + " " + e.at("/resource/meta/versionId").asText() + e.at("/request/method").asText());
-        // written between two page requests: not in this history, and nothing shifts
-        http.put(patient("rc-hs-late", "Late"));
+        for (JsonNode e : first.path("entry")) seen.add(e.get("fullUrl").asText() + " " + e.at("/resource/meta/versionId").asText());
+        assertThat(seen).hasSize(2);
         String next = null;
         for (JsonNode l : first.path("link")) if (l.get("relation").asText().equals("next")) next = l.get("url").asText();
         JsonNode second = FhirHttp.json(http.get(next).body());
         assertThat(second.get("total").asInt()).isEqualTo(total);
+        assertThat(second.path("entry").size()).isPositive();
         for (JsonNode e : second.path("entry")) {
-            assertThat(seen).doesNotContain(e.get("fullUrl").asText() + " " + e.at("/resource/meta/versionId").asText() + e.at("/request/method").asText());
-            assertThat(e.get("fullUrl").asText()).doesNotContain("rc-hs-late");
+            assertThat(seen).doesNotContain(e.get("fullUrl").asText() + " " + e.at("/resource/meta/versionId").asText());
         }
-        // another token cannot page through it
-        String other = token("other-client", null, null, java.util.List.of("system/*.rs"));
-        assertThat(new FhirHttp(httpPort, other).get(next).statusCode()).isEqualTo(404);
+        // the link replayed with a patient's token reads as that token: its own compartment only
+        String own = token("other-client", null, "rc-hs0", java.util.List.of("patient/*.rs"));
+        HttpResponse<String> replayed = new FhirHttp(httpPort, own).get(next);
+        assertThat(replayed.statusCode()).isEqualTo(200);
+        for (JsonNode e : FhirHttp.json(replayed.body()).path("entry")) {
+            assertThat(e.get("fullUrl").asText()).endsWith("/Patient/rc-hs0");
+        }
     }
 }
