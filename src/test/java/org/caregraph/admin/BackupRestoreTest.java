@@ -263,8 +263,11 @@ class BackupRestoreTest extends GraphTest {
             HttpResponse<String> a = send("GET", base() + path, null, systemToken());
             HttpResponse<String> b = send("GET", restored + path, null, restoredToken);
             assertThat(b.statusCode()).as(path).isEqualTo(a.statusCode());
-            assertThat(b.headers().firstValue("ETag")).as(path).isEqualTo(a.headers().firstValue("ETag"));
-            assertThat(b.headers().firstValue("Last-Modified")).as(path).isEqualTo(a.headers().firstValue("Last-Modified"));
+            // a resource's version and time; a Bundle's (history, search) are the moment of the request
+            if (!"Bundle".equals(JSON.readTree(a.body()).path("resourceType").asText())) {
+                assertThat(b.headers().firstValue("ETag")).as(path).isEqualTo(a.headers().firstValue("ETag"));
+                assertThat(b.headers().firstValue("Last-Modified")).as(path).isEqualTo(a.headers().firstValue("Last-Modified"));
+            }
             assertThat(comparable(b.body(), restored)).as(path).isEqualTo(comparable(a.body(), base()));
         }
     }
