@@ -58,7 +58,8 @@ public class ApiBenchCommand implements Callable<Integer> {
     private String token;
 
     @Option(names = "--suite", split = ",", defaultValue = "graphql,fhir",
-            description = "Which queries: graphql, fhir or both (comma list).")
+            description = "Which queries: graphql, fhir, overhead (the baseline and a FHIR read of the same patient), "
+                    + "comma-separated.")
     List<String> suites;
 
     /** Whether each request's audit record is written (as in production), not, or both in turn to compare. */
@@ -68,17 +69,35 @@ public class ApiBenchCommand implements Callable<Integer> {
             + "each request timed again with recording off, in this process (default: ${DEFAULT-VALUE}).")
     Audit audit;
 
+    /** Whether requests go through security only (as served), or also to an open mirror of the server to compare. */
+    enum Security { on, compare }
+
+    @Option(names = "--security", defaultValue = "on", description = "on: every request with the bench's token through "
+            + "authentication, scopes and audit (as served); compare: each round also sent to a second server started in "
+            + "this process on the same database with authentication, scopes and audit off (loopback only): what security "
+            + "costs, in the same run (default: ${DEFAULT-VALUE}).")
+    Security security;
+    /** the open mirror's base URL (--security compare) */
+    private String openBase;
+
     @Option(names = "--clients", defaultValue = "1", description = "Concurrent clients: each timed round sends this many "
             + "requests at once (what group commit of the audit log shares flushes between); default: ${DEFAULT-VALUE}.")
     int clients;
 
     /** A benchmarked request: its name, its suite and the HTTP request of its i-th run. */
     private record Case(String suite, String name, IntFunction<HttpRequest> request) {
+        /** The baseline runs in every suite; the overhead suite is the baseline against a FHIR read of the same node. */
+        boolean in(List<String> suites) {
+            return suites.contains(suite) || name.startsWith("baseline")
+                    || suites.contains("overhead") && name.startsWith("FHIR read");
+        }
     }
 
     @Override
     public Integer call() throws Exception {
-        try (ConfigurableApplicationContext ctx = graph.startQuietWeb()) {
+        try (ConfigurableApplicationContext ctx = graph.startQuietWeb();
+             ConfigurableApplicationContext mirror = security == Security.compare ? GraphOptions.startOpenMirror(ctx) : null) {
+            if (mirror != null) openBase = "http://127.0.0.1:" + mirror.getEnvironment().getProperty("local.server.port");
             if (!paths.isEmpty()) {
                 List<ImportInput> inputs = new ArrayList<>();
                 for (Path p : paths) inputs.addAll(ImportInput.expand(p, p.toString()));
@@ -144,7 +163,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                     // whole-system search over two types, merged
                     fhir(base, "FHIR system ?_type=Condition,Encounter&patient=X", i -> "?_type=Condition,Encounter&patient="
                             + patient.apply(i) + "&_count=50")));
-            cases.removeIf(c -> !suites.contains(c.suite()) && !c.name().startsWith("baseline"));
+            cases.removeIf(c -> !c.in(suites));
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("patients", all.size());
@@ -152,6 +171,7 @@ public class ApiBenchCommand implements Callable<Integer> {
             report.put("sampledPatients", sample.size());
             report.put("requestsPerQuery", requests);
             report.put("audit", audit.name());
+            report.put("security", security.name());
             report.put("clients", clients);
             report.put("commonCondition", condition);
             MeterRegistry meters = ctx.getBean(MeterRegistry.class);
@@ -159,21 +179,27 @@ public class ApiBenchCommand implements Callable<Integer> {
             List<Map<String, Object>> results = new ArrayList<>();
             for (Case c : cases) {
                 long warmEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
-                for (int i = 0; System.nanoTime() < warmEnd; i++) send(c.request().apply(i));
+                for (int i = 0; System.nanoTime() < warmEnd; i++) {
+                    send(c.request().apply(i));
+                    if (mirror != null) exchange(open(c.request().apply(i)));
+                }
                 int rounds = Math.max(1, requests / clients);
                 double[] ms = new double[rounds * clients];
                 double[] off = new double[audit == Audit.compare ? rounds * clients : 0];
+                double[] unsecured = new double[mirror != null ? rounds * clients : 0];
                 long records = trail.log().size();
                 long flushes = trail.log().flushes();
                 long flushNanos = trail.log().flushNanos();
                 double dbBefore = dbSeconds(meters);
                 long[] wall = new long[2];
                 for (int r = 0; r < rounds; r++) {
-                    wall[0] += round(c, r * clients, ms);
+                    wall[0] += round(c, r * clients, ms, this::authorized);
+                    // the same round against the open mirror, so that drift in the machine's load hits both alike
+                    if (mirror != null) round(c, r * clients, unsecured, this::open);
                     // each round again with recording off, so that drift in the machine's load hits both alike
                     if (audit == Audit.compare) {
                         trail.setEnabled(false);
-                        wall[1] += round(c, r * clients, off);
+                        wall[1] += round(c, r * clients, off, this::authorized);
                         trail.setEnabled(true);
                     }
                 }
@@ -185,6 +211,15 @@ public class ApiBenchCommand implements Callable<Integer> {
                 r.put("p95Ms", round(BenchMath.percentile(ms, 95)));
                 r.put("xBaseline", round(median / baseline));
                 double dbMean = (dbSeconds(meters) - dbBefore) * 1000 / (ms.length + off.length);
+                String securityLine = "";
+                if (mirror != null) {
+                    double open = BenchMath.median(unsecured);
+                    r.put("medianMsWithoutSecurity", round(open));
+                    r.put("p95MsWithoutSecurity", round(BenchMath.percentile(unsecured, 95)));
+                    r.put("securityOverheadMs", round(median - open));
+                    r.put("securityOverheadPercent", round(100 * (median - open) / open));
+                    securityLine = String.format("   without security %.2f ms: %+.2f ms (%+.1f %%)", open, median - open, 100 * (median - open) / open);
+                }
                 r.put("databaseMsMean", round(dbMean));
                 String auditLine = "";
                 if (audit == Audit.compare) {
@@ -208,7 +243,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                 }
                 results.add(r);
                 System.err.printf("%-50s median %8.2f ms   p95 %8.2f ms   %6.1fx baseline   (database %.2f ms/request)%s%n",
-                        c.name(), median, BenchMath.percentile(ms, 95), median / baseline, dbMean, auditLine);
+                        c.name(), median, BenchMath.percentile(ms, 95), median / baseline, dbMean, auditLine + securityLine);
             }
             report.put("results", results);
             if (suites.contains("fhir")) report.put("export", export(base));
@@ -241,10 +276,10 @@ public class ApiBenchCommand implements Callable<Integer> {
         return Map.of("query", query, "variables", vars);
     }
 
-    /** One request's time over HTTP, in ms. */
-    private double timed(HttpRequest request) throws Exception {
+    /** One request's time over HTTP, in ms ({@code ready}: with its token, or for the open mirror). */
+    private double timed(HttpRequest ready) throws Exception {
         long start = System.nanoTime();
-        send(request);
+        exchange(ready);
         return (System.nanoTime() - start) / 1e6;
     }
 
@@ -252,16 +287,16 @@ public class ApiBenchCommand implements Callable<Integer> {
      * Requests {@code first} to {@code first + clients - 1} of {@code c}, sent at once (one at a time with one client),
      * each one's time in ms stored at its index of {@code ms}; returns the round's wall time in ns.
      */
-    private long round(Case c, int first, double[] ms) throws Exception {
+    private long round(Case c, int first, double[] ms, java.util.function.UnaryOperator<HttpRequest> as) throws Exception {
         long start = System.nanoTime();
         if (clients == 1) {
-            ms[first] = timed(c.request().apply(first));
+            ms[first] = timed(as.apply(c.request().apply(first)));
             return System.nanoTime() - start;
         }
         List<java.util.concurrent.Future<Double>> sent = new ArrayList<>();
         for (int k = 0; k < clients; k++) {
             int i = first + k;
-            sent.add(pool.submit(() -> timed(c.request().apply(i))));
+            sent.add(pool.submit(() -> timed(as.apply(c.request().apply(i)))));
         }
         for (int k = 0; k < clients; k++) ms[first + k] = sent.get(k).get();
         return System.nanoTime() - start;
@@ -278,9 +313,21 @@ public class ApiBenchCommand implements Callable<Integer> {
         return HttpRequest.newBuilder(request, (name, value) -> true).header("Authorization", "Bearer " + token).build();
     }
 
-    /** Sends one request; an error in the answer stops the bench (a fast error is not a fast query). */
+    /** {@code request} sent to the open mirror instead, without a token. */
+    private HttpRequest open(HttpRequest request) {
+        URI uri = request.uri();
+        return HttpRequest.newBuilder(request, (name, value) -> true)
+                .uri(URI.create(openBase + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))).build();
+    }
+
+    /** Sends one request with the bench's token. */
     private void send(HttpRequest request) throws Exception {
-        HttpResponse<String> r = http.send(authorized(request), HttpResponse.BodyHandlers.ofString());
+        exchange(authorized(request));
+    }
+
+    /** Sends one request as it is; an error in the answer stops the bench (a fast error is not a fast query). */
+    private void exchange(HttpRequest ready) throws Exception {
+        HttpResponse<String> r = http.send(ready, HttpResponse.BodyHandlers.ofString());
         JsonNode answer = JSON.readTree(r.body());
         if (r.statusCode() != 200 || (answer.has("errors") && !answer.get("errors").isEmpty())) {
             throw new IllegalStateException("request failed (" + r.statusCode() + "): " + r.body());

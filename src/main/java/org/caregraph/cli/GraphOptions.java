@@ -1,12 +1,16 @@
 package org.caregraph.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.caregraph.CareGraphApplication;
+import org.caregraph.graph.EmbeddedNeo4j;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
 import picocli.CommandLine.Option;
 
 /** Options every command shares: where the graph is. They override application.properties and the environment. */
@@ -57,6 +61,25 @@ public class GraphOptions {
         List<String> args = new ArrayList<>(List.of("--server.port=0"));
         args.addAll(List.of(extra));
         return start(WebApplicationType.SERVLET, args.toArray(String[]::new));
+    }
+
+    /**
+     * A second server in this process on the same database as {@code served}, with authentication, scopes and audit
+     * off (on loopback, as that mode requires) and no SQL store: the baseline that shows what security costs, measured
+     * in the same run on the same data.
+     */
+    static ConfigurableApplicationContext startOpenMirror(ConfigurableApplicationContext served) throws IOException {
+        Environment env = served.getEnvironment();
+        EmbeddedNeo4j embedded = served.getBeanProvider(EmbeddedNeo4j.class).getIfAvailable();
+        String uri = embedded != null ? embedded.boltUri() : env.getProperty("caregraph.neo4j.uri");
+        String password = embedded != null ? embedded.password() : env.getProperty("caregraph.neo4j.password");
+        return new SpringApplicationBuilder(CareGraphApplication.class).web(WebApplicationType.SERVLET).logStartupInfo(false)
+                .run("--server.port=0", "--server.address=127.0.0.1", "--caregraph.security.enabled=false",
+                        "--caregraph.audit.enabled=false", "--caregraph.sql.enabled=false", "--caregraph.neo4j.uri=" + uri,
+                        "--caregraph.neo4j.username=" + env.getProperty("caregraph.neo4j.username", "neo4j"),
+                        "--caregraph.neo4j.password=" + password,
+                        "--caregraph.neo4j.data-dir=" + Files.createTempDirectory("caregraph-open-mirror"),
+                        "--logging.level.root=WARN", "--logging.level.org.caregraph=WARN");
     }
 
     private ConfigurableApplicationContext start(WebApplicationType web, String... extra) {

@@ -14,12 +14,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
-import org.neo4j.driver.TransactionCallback;
-import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.Value;
 import org.neo4j.driver.Values;
+import org.caregraph.graph.WriteTransactions.Tx;
+import static org.caregraph.graph.WriteTransactions.params;
 import org.caregraph.security.AccessContext;
 import org.caregraph.security.SmartScope.Action;
 import org.caregraph.security.WriteRefusedException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
@@ -39,6 +41,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class GraphWriter {
     private final Driver driver;
+    private final WriteTransactions transactions;
     private final ApplicationEventPublisher events;
     private final PatientCompartment compartment;
     // fair: a FHIR write waits for the batch being written, not for a whole bulk import (unfair, the importer would
@@ -49,8 +52,11 @@ public class GraphWriter {
     /** The keys the transaction in progress wrote or deleted (only the lock holder touches it). */
     private Set<String> touched = new HashSet<>();
 
-    public GraphWriter(Driver driver, PatientCompartment compartment, ApplicationEventPublisher events) {
+    public GraphWriter(Driver driver, ObjectProvider<EmbeddedNeo4j> embedded, PatientCompartment compartment,
+                       ApplicationEventPublisher events) {
+        EmbeddedNeo4j store = embedded.getIfAvailable();
         this.driver = driver;
+        this.transactions = new WriteTransactions(driver, store == null ? null : store.database());
         this.compartment = compartment;
         this.events = events;
     }
@@ -88,8 +94,8 @@ public class GraphWriter {
         });
     }
 
-    private static void checkVersion(TransactionContext tx, String key, long expected) {
-        List<Record> rows = tx.run(Cypher.query("resource-version"), Values.parameters("key", key)).list();
+    private static void checkVersion(Tx tx, String key, long expected) {
+        List<Value> rows = tx.run(Cypher.query("resource-version"), params("key", key)).list();
         Long current = rows.isEmpty() ? null : rows.getFirst().get("versionId").asLong();
         if (current == null || current != expected) throw new VersionConflictException(key, expected, current);
     }
@@ -131,14 +137,14 @@ public class GraphWriter {
             for (Op op : ops) if (op.expectedVersion() != null) checkVersion(tx, op.key(), op.expectedVersion());
             for (Op op : ops) {
                 if (op.deleteKey() != null && !hidden.contains(op.deleteKey())) {
-                    tx.run(Cypher.query("delete-resource"), Values.parameters("key", op.deleteKey())).consume();
+                    tx.run(Cypher.query("delete-resource"), params("key", op.deleteKey())).consume();
                     touched.add(op.deleteKey());
                 }
             }
             List<ResourceRecord> records = ops.stream().map(Op::record).filter(r -> r != null).toList();
             if (!records.isEmpty()) writeIn(tx, records);
             Map<String, Stored> out = new HashMap<>();
-            tx.run(Cypher.query("resource-versions"), Values.parameters("keys", ops.stream().map(Op::key).distinct().toList()))
+            tx.run(Cypher.query("resource-versions"), params("keys", ops.stream().map(Op::key).distinct().toList()))
                     .forEachRemaining(r -> out.put(r.get("key").asString(), new Stored(r.get("versionId").asLong(),
                             r.get("lastUpdated").asString(), r.get("deleted").asBoolean())));
             return out;
@@ -155,7 +161,7 @@ public class GraphWriter {
         return inWriteTransaction(access, tx -> {
             // a resource the caller may not see is, to it, one that does not exist: nothing to delete
             if (!checkWrites(tx, access, List.of(), List.of(key)).isEmpty()) return Optional.<Long>empty();
-            Optional<Long> version = tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).list()
+            Optional<Long> version = tx.run(Cypher.query("delete-resource"), params("key", key)).list()
                     .stream().findFirst().map(r -> r.get("versionId").asLong());
             // a deleted note no longer mentions anything: what NLP derived from it goes with it
             if (version.isPresent()) {
@@ -180,17 +186,40 @@ public class GraphWriter {
         requireUnrestricted(access, "terminology loads");
         if (concepts.isEmpty() && isA.isEmpty()) return new ConceptWriteResult(0, 0, 0, 0, 0, 0);
         return inWriteTransaction(access, tx -> {
-            Record c = concepts.isEmpty() ? null
-                    : tx.run(Cypher.query("terminology-concepts"), Values.parameters("rows", concepts)).single();
-            Record e = isA.isEmpty() ? null
-                    : tx.run(Cypher.query("terminology-is-a"), Values.parameters("edges", isA)).single();
+            Value c = concepts.isEmpty() ? null
+                    : tx.run(Cypher.query("terminology-concepts"), params("rows", concepts)).single();
+            Value e = isA.isEmpty() ? null
+                    : tx.run(Cypher.query("terminology-is-a"), params("edges", isA)).single();
             return new ConceptWriteResult(count(c, "created"), count(c, "updated"), count(c, "unchanged"),
                     count(e, "created"), count(e, "existing"), count(e, "missing"));
         });
     }
 
-    private static long count(Record row, String column) {
+    private static long count(Value row, String column) {
         return row == null ? 0 : row.get(column).asLong();
+    }
+
+    /**
+     * The shared Concepts of codings about to be written, as write-codes writes them with their resources (first
+     * display kept, other displays as synonyms), without the resources: an import writes its set-aside notes' own
+     * concepts first, so that the notes are analyzed with the lexicon their writes will leave.
+     */
+    public void writeCodes(AccessContext access, List<ResourceRecord.Code> codes) {
+        requireUnrestricted(access, "concept writes");
+        if (codes.isEmpty()) return;
+        List<Map<String, Object>> concepts = new ArrayList<>(codes.size());
+        for (ResourceRecord.Code c : codes) concepts.add(conceptRow(c));
+        inWriteTransaction(access, tx -> tx.run(Cypher.query("write-codes"),
+                params("concepts", concepts, "rows", List.of())).list());
+    }
+
+    private static Map<String, Object> conceptRow(ResourceRecord.Code c) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("key", c.key());
+        m.put("system", c.system());
+        m.put("code", c.code());
+        m.put("display", c.display());
+        return m;
     }
 
     /**
@@ -207,15 +236,15 @@ public class GraphWriter {
         }
     }
 
-    private <T> T inWriteTransaction(AccessContext access, TransactionCallback<T> work) {
+    private <T> T inWriteTransaction(AccessContext access, java.util.function.Function<Tx, T> work) {
         java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
         Set<String> changed;
         T result;
         lock.lock();
-        try (var session = driver.session()) {
+        try {
             // a retried transaction adds to the same set: a superset of what committed is harmless to its readers
             touched = new HashSet<>();
-            result = session.executeWrite(work);
+            result = transactions.execute(work);
             generation.incrementAndGet();
             changed = touched;
         } finally {
@@ -275,7 +304,7 @@ public class GraphWriter {
         return inWriteTransaction(access, tx -> tx.run(Cypher.query("nlp-prune-concepts")).single().get("pruned").asLong());
     }
 
-    private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> given) {
+    private WriteResult writeIn(Tx tx, List<ResourceRecord> given) {
         return writeIn(tx, given, "write-resources", false);
     }
 
@@ -284,7 +313,7 @@ public class GraphWriter {
      * place), ended by write-node. Resources derived from notes are ordinary writes (write-resources) in the same
      * transaction.
      */
-    private WriteResult writeIn(TransactionContext tx, List<ResourceRecord> given, String head, boolean force) {
+    private WriteResult writeIn(Tx tx, List<ResourceRecord> given, String head, boolean force) {
         Set<String> changed = writeNodes(tx, given, head, force);
         List<ResourceRecord> derived = derived(given);
         if (!derived.isEmpty()) changed.addAll(writeNodes(tx, derived, "write-resources", false));
@@ -335,17 +364,17 @@ public class GraphWriter {
             if ("Patient".equals(r.type())) journeys.add(r.key());
             else if ("Encounter".equals(r.type()) && r.patient() != null) journeys.add(r.patient());
         }
-        if (!refRows.isEmpty()) tx.run(Cypher.query("write-references"), Values.parameters("rows", refRows)).consume();
-        if (!open.isEmpty()) tx.run(Cypher.query("write-open-references"), Values.parameters("refs", open)).consume();
+        if (!refRows.isEmpty()) tx.run(Cypher.query("write-references"), params("rows", refRows)).consume();
+        if (!open.isEmpty()) tx.run(Cypher.query("write-open-references"), params("refs", open)).consume();
         if (!codeRows.isEmpty()) {
-            tx.run(Cypher.query("write-codes"), Values.parameters("concepts", List.copyOf(concepts.values()), "rows", codeRows)).consume();
+            tx.run(Cypher.query("write-codes"), params("concepts", List.copyOf(concepts.values()), "rows", codeRows)).consume();
         }
         if (!identRows.isEmpty() || !journeys.isEmpty()) {
-            tx.run(Cypher.query("write-identifiers"), Values.parameters("rows", identRows, "journeys", List.copyOf(journeys))).consume();
+            tx.run(Cypher.query("write-identifiers"), params("rows", identRows, "journeys", List.copyOf(journeys))).consume();
         }
         if (!identRows.isEmpty()) {
             List<String> keys = identRows.stream().map(m -> (String) m.get("key")).toList();
-            tx.run(Cypher.query("adopt-placeholders"), Values.parameters("keys", keys)).consume();
+            tx.run(Cypher.query("adopt-placeholders"), params("keys", keys)).consume();
         }
         writeMentions(tx, latest.values());
         if (batch.size() > given.size()) changed.retainAll(given.stream().map(ResourceRecord::key).collect(Collectors.toSet()));
@@ -356,22 +385,22 @@ public class GraphWriter {
      * Notes analyzed again with the same findings are not rewritten (same content), but they are now analyzed with
      * this analyzer version (nlp-version.cypher), so that a rerun does not pick them again.
      */
-    private static void markAnalyzed(TransactionContext tx, List<ResourceRecord> batch, Set<String> changed) {
+    private static void markAnalyzed(Tx tx, List<ResourceRecord> batch, Set<String> changed) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ResourceRecord r : batch) {
             if (r.nlp() != null && r.nlp().version() != null && !changed.contains(r.key())) {
                 rows.add(Map.of("key", r.key(), "version", r.nlp().version()));
             }
         }
-        if (!rows.isEmpty()) tx.run(Cypher.query("nlp-version"), Values.parameters("rows", rows)).consume();
+        if (!rows.isEmpty()) tx.run(Cypher.query("nlp-version"), params("rows", rows)).consume();
     }
 
     /** Step 1: the nodes of {@code records} (head + write-node); returns the keys written. */
-    private Set<String> writeNodes(TransactionContext tx, List<ResourceRecord> records, String head, boolean force) {
+    private Set<String> writeNodes(Tx tx, List<ResourceRecord> records, String head, boolean force) {
         List<Map<String, Object>> nodes = new ArrayList<>(records.size());
         for (ResourceRecord r : records) nodes.add(r.nodeParameters());
         Set<String> written = new HashSet<>();
-        tx.run(Cypher.query(head + "+write-node"), Values.parameters("rows", nodes, "force", force))
+        tx.run(Cypher.query(head + "+write-node"), params("rows", nodes, "force", force))
                 .forEachRemaining(rec -> written.add(rec.get("key").asString()));
         touched.addAll(written);
         return written;
@@ -389,25 +418,18 @@ public class GraphWriter {
      * resources (write-mentions.cypher); derived resources the new analysis no longer yields are deleted like a FHIR
      * delete (delete-resource.cypher), in the same transaction. The old mentions went in step 1 with the old content.
      */
-    private void writeMentions(TransactionContext tx, Iterable<ResourceRecord> changed) {
+    private void writeMentions(Tx tx, Iterable<ResourceRecord> changed) {
         Map<String, Map<String, Object>> concepts = new LinkedHashMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ResourceRecord r : changed) {
             if (r.nlp() == null) continue;
-            for (ResourceRecord.Code c : r.nlp().concepts()) {
-                Map<String, Object> m = new HashMap<>();
-                m.put("key", c.key());
-                m.put("system", c.system());
-                m.put("code", c.code());
-                m.put("display", c.display());
-                concepts.putIfAbsent(c.key(), m);
-            }
+            for (ResourceRecord.Code c : r.nlp().concepts()) concepts.putIfAbsent(c.key(), conceptRow(c));
             rows.add(analysisRow(r.key(), r.nlp().version(), r.nlp().mentions(),
                     r.nlp().derived().stream().map(ResourceRecord::key).toList()));
         }
         if (rows.isEmpty()) return;
         if (!concepts.isEmpty()) {
-            tx.run(Cypher.query("write-codes"), Values.parameters("concepts", List.copyOf(concepts.values()), "rows", List.of())).consume();
+            tx.run(Cypher.query("write-codes"), params("concepts", List.copyOf(concepts.values()), "rows", List.of())).consume();
         }
         writeAnalyses(tx, rows);
     }
@@ -422,23 +444,23 @@ public class GraphWriter {
         return row;
     }
 
-    private void writeAnalyses(TransactionContext tx, List<Map<String, Object>> rows) {
+    private void writeAnalyses(Tx tx, List<Map<String, Object>> rows) {
         List<String> stale = new ArrayList<>();
-        tx.run(Cypher.query("write-mentions"), Values.parameters("rows", rows))
+        tx.run(Cypher.query("write-mentions"), params("rows", rows))
                 .forEachRemaining(rec -> stale.addAll(rec.get("stale").asList(v -> v.asString())));
-        for (String key : stale) tx.run(Cypher.query("delete-resource"), Values.parameters("key", key)).consume();
+        for (String key : stale) tx.run(Cypher.query("delete-resource"), params("key", key)).consume();
         touched.addAll(stale);
     }
 
     /** Conditional references resolved against identifiers already stored (a real resource wins over a placeholder). */
-    private static Map<String, String> resolveConditional(TransactionContext tx, Iterable<ResourceRecord> batch) {
+    private static Map<String, String> resolveConditional(Tx tx, Iterable<ResourceRecord> batch) {
         Set<String> idents = new HashSet<>();
         for (ResourceRecord r : batch) {
             for (ResourceRecord.Ref ref : r.refs()) if (ref.ident() != null) idents.add(ref.ident());
         }
         if (idents.isEmpty()) return Map.of();
         Map<String, String> out = new HashMap<>();
-        for (Record rec : tx.run(Cypher.query("resolve-identifiers"), Values.parameters("idents", List.copyOf(idents))).list()) {
+        for (Value rec : tx.run(Cypher.query("resolve-identifiers"), params("idents", List.copyOf(idents))).list()) {
             out.put(rec.get("ident").asString(), rec.get("key").asString());
         }
         return out;
@@ -484,7 +506,7 @@ public class GraphWriter {
      *
      * @return the deletes of resources the caller may not see: to it they do not exist, so there is nothing to delete
      */
-    private Set<String> checkWrites(TransactionContext tx, AccessContext access, List<ResourceRecord> records,
+    private Set<String> checkWrites(Tx tx, AccessContext access, List<ResourceRecord> records,
                                     List<String> deletes) {
         if (access.unrestricted()) {
             // audit: the patients whose records this write changes (issue #13; conditional references not yet resolved)
@@ -493,12 +515,12 @@ public class GraphWriter {
         }
         List<String> keys = new ArrayList<>(deletes);
         records.forEach(r -> keys.add(r.key()));
-        Map<String, Record> stored = new HashMap<>();
-        tx.run(Cypher.query("security/write-targets"), Values.parameters("keys", keys))
+        Map<String, Value> stored = new HashMap<>();
+        tx.run(Cypher.query("security/write-targets"), params("keys", keys))
                 .forEachRemaining(rec -> stored.put(rec.get("key").asString(), rec));
         Set<String> hidden = new HashSet<>();
         for (String key : deletes) {
-            Record s = stored.get(key);
+            Value s = stored.get(key);
             if (s == null) continue; // nothing to delete
             if (!visible(access, s)) {
                 hidden.add(key);
@@ -511,7 +533,7 @@ public class GraphWriter {
         }
         Map<String, String> resolved = resolveConditional(tx, records);
         for (ResourceRecord r : records) {
-            Record s = stored.get(r.key());
+            Value s = stored.get(r.key());
             if (s != null && !visible(access, s)) throw WriteRefusedException.notVisible(r.key());
             Action action = s != null && s.get("current").asBoolean() ? Action.UPDATE : Action.CREATE;
             List<String> comps = compartments(r, resolved);
@@ -529,11 +551,11 @@ public class GraphWriter {
         return hidden;
     }
 
-    private static void touchStored(AccessContext access, Record stored) {
+    private static void touchStored(AccessContext access, Value stored) {
         if (!stored.get("compartments").isNull()) access.touch(stored.get("compartments").asList(v -> v.asString()));
     }
 
-    private boolean visible(AccessContext access, Record stored) {
+    private boolean visible(AccessContext access, Value stored) {
         String type = stored.get("type").asString();
         List<String> comps = stored.get("compartments").isNull() ? (compartment.types().contains(type) ? List.of() : null)
                 : stored.get("compartments").asList(v -> v.asString());
@@ -593,10 +615,10 @@ public class GraphWriter {
         java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
         Set<String> relinked = new HashSet<>();
         lock.lock();
-        try (var session = driver.session()) {
+        try {
             long linked;
             do {
-                Record row = session.executeWrite(tx -> tx.run(Cypher.query("link-journeys"), Values.parameters("limit", 1000)).single());
+                Value row = transactions.execute(tx -> tx.run(Cypher.query("link-journeys"), params("limit", 1000)).single());
                 generation.incrementAndGet();
                 relinked.addAll(row.get("patients").asList(v -> v.asString()));
                 linked = row.get("linked").asLong();

@@ -22,4 +22,10 @@ public interface RecordEnricher {
      * @param mapper maps resources the enricher derives (they get no enrichment of their own)
      */
     ResourceRecord enrich(ObjectNode resource, ResourceRecord record, ResourceMapper mapper);
+
+    /** Whether {@link #enrich} would add anything to this record (a bulk import sets those aside, see Importer). */
+    boolean wants(ObjectNode resource, ResourceRecord record);
+
+    /** Takes in what the graph holds now (the NLP lexicon): before the enrichments an import set aside. */
+    void refresh();
 }

@@ -112,7 +112,34 @@ public class ResourceMapper {
      *                   (returns null when unknown); outside a Bundle nothing resolves
      */
     public ResourceRecord map(ObjectNode resource, Function<String, String> urnLookup) {
-        return map(resource, urnLookup, enricher.get());
+        RecordEnricher enrich = enricher.get();
+        return map(resource, urnLookup, enrich, enrich);
+    }
+
+    /**
+     * A resource mapped as {@link #map} does, but with its enrichment (a note's NLP analysis) left for later: the record
+     * comes back without it, and {@code later} is true when {@link #enrich} should still be applied to it. A bulk import
+     * analyzes its notes once, after the concepts of everything else it imports are in the graph.
+     */
+    public record Deferred(ResourceRecord record, boolean later) {
+    }
+
+    public Deferred mapDeferred(ObjectNode resource, Function<String, String> urnLookup) {
+        RecordEnricher enrich = enricher.get();
+        ResourceRecord record = map(resource, urnLookup, enrich, null);
+        return new Deferred(record, enrich != null && enrich.wants(resource, record));
+    }
+
+    /** Before enriching what {@link #mapDeferred} set aside: the enricher takes in the graph as it is now. */
+    public void refreshEnrichment() {
+        RecordEnricher enrich = enricher.get();
+        if (enrich != null) enrich.refresh();
+    }
+
+    /** The enrichment {@link #mapDeferred} left out; its JSON is the resource as that mapping resolved it. */
+    public ResourceRecord enrich(ResourceRecord record) {
+        RecordEnricher enrich = enricher.get();
+        return enrich == null ? record : enrich.enrich(tree(record.json()), record, this);
     }
 
     /**
@@ -125,7 +152,7 @@ public class ResourceMapper {
         ObjectNode content = stored.deepCopy();
         RecordEnricher enrich = enricher.get();
         if (enrich != null) enrich.strip(content);
-        ResourceRecord record = map(content, null, null);
+        ResourceRecord record = map(content, null, null, null);
         String json;
         try {
             json = this.json.writeValueAsString(stored);
@@ -135,7 +162,9 @@ public class ResourceMapper {
         return record.json().equals(json) ? record : record.withAnalysis(json, null);
     }
 
-    private ResourceRecord map(ObjectNode resource, Function<String, String> urnLookup, RecordEnricher enrich) {
+    /** @param strip removes the server's additions first; @param enrich adds them (null: not now) */
+    private ResourceRecord map(ObjectNode resource, Function<String, String> urnLookup, RecordEnricher strip,
+                               RecordEnricher enrich) {
         String type = text(resource, "resourceType");
         if (type == null) throw new InvalidResourceException("required", "resource has no resourceType", null);
         if (!resourceTypes.contains(type)) {
@@ -146,7 +175,7 @@ public class ResourceMapper {
         if (!ID.matcher(id).matches()) {
             throw new InvalidResourceException("invalid", "invalid id '" + id + "' (FHIR ids are [A-Za-z0-9-.]{1,64})", type + ".id");
         }
-        if (enrich != null) enrich.strip(resource);
+        if (strip != null) strip.strip(resource);
         rewriteUrnReferences(resource, type, urnLookup);
         String text;
         try {

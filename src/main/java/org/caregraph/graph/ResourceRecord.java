@@ -1,11 +1,13 @@
 package org.caregraph.graph;
 
+import java.io.Serializable;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * One FHIR resource as the writer stores it: the full JSON (lossless) plus what the graph derives from it.
+ * Serializable so that an import can set mapped notes aside on disk until their analysis (see Importer).
  *
  * @param key         {@code Type/id}
  * @param json        the resource exactly as received (after bundle-local urn:uuid references were resolved)
@@ -23,7 +25,7 @@ import java.util.Map;
 public record ResourceRecord(
         String key, String type, String id, String json, String hash, String contentHash, String time, String patient,
         List<Ref> refs, List<Code> codes, List<String> identifiers, Map<String, Object> facts, Map<String, Object> search,
-        Analysis nlp) {
+        Analysis nlp) implements Serializable {
 
     /**
      * The analysis of a note, as write-mentions.cypher takes it.
@@ -37,7 +39,7 @@ public record ResourceRecord(
      * @param error    why the analysis failed or is incomplete, for the import's error report; null when it did not
      */
     public record Analysis(String version, List<Map<String, Object>> mentions, List<Code> concepts,
-                           List<ResourceRecord> derived, String error) {
+                           List<ResourceRecord> derived, String error) implements Serializable {
         public Analysis {
             mentions = List.copyOf(mentions);
             concepts = List.copyOf(concepts);
@@ -68,11 +70,11 @@ public record ResourceRecord(
      * A reference element: relationship {@code rel} at FHIRPath {@code path} to {@code key}. {@code ident} is set for a
      * conditional reference that could not be resolved yet (the placeholder then carries that identifier).
      */
-    public record Ref(String rel, String path, String key, String type, String id, String ident) {
+    public record Ref(String rel, String path, String key, String type, String id, String ident) implements Serializable {
     }
 
     /** A Coding: shared Concept {@code system|code}, linked at FHIRPath {@code path}. */
-    public record Code(String key, String system, String code, String display, String path) {
+    public record Code(String key, String system, String code, String display, String path) implements Serializable {
     }
 
     /** The node's own properties, as write-resources.cypher takes them. */

@@ -20,8 +20,11 @@ import org.caregraph.security.WriteRefusedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.graphql.data.method.annotation.support.AnnotatedControllerConfigurer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.validation.BindException;
 import org.springframework.graphql.execution.DataFetcherExceptionResolver;
 import org.springframework.graphql.execution.ErrorType;
@@ -34,6 +37,28 @@ import org.springframework.graphql.server.WebGraphQlInterceptor;
 @Configuration
 class GraphQlConfig {
     private static final Logger log = LoggerFactory.getLogger(GraphQlConfig.class);
+
+    /**
+     * Resolvers run on the request's own thread. Spring Boot hands Spring GraphQL its task executor, which then runs
+     * every blocking controller method (all of ours: they read through the driver) on another thread; the request then
+     * completes asynchronously, and the servlet container dispatches it a second time (the whole filter chain, token
+     * check included), which is most of a trivial query's time on a busy machine. {@code
+     * caregraph.graphql.resolvers-on-request-thread=false} restores Spring's default, to measure the difference
+     * ({@code bench-api --suite overhead}).
+     */
+    @Bean
+    static BeanPostProcessor resolversOnTheRequestThread(Environment env) {
+        boolean onRequestThread = env.getProperty("caregraph.graphql.resolvers-on-request-thread", Boolean.class, true);
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessBeforeInitialization(Object bean, String name) {
+                if (onRequestThread && bean instanceof AnnotatedControllerConfigurer configurer) {
+                    configurer.setBlockingMethodPredicate(m -> false);
+                }
+                return bean;
+            }
+        };
+    }
 
     /**
      * Depth is checked before a query runs; a pure introspection query has its own bound, because GraphiQL's (the

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.caregraph.graph.GraphWriter;
 import org.caregraph.graph.InvalidResourceException;
 import org.caregraph.graph.ResourceMapper;
@@ -24,7 +25,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Bulk import: files → records (one reader thread, streaming) → validated, mapped resources (parallel, order kept)
- * → batches written by the single {@link GraphWriter}, one transaction each. Memory stays flat: at most a few
+ * → batches written by the single {@link GraphWriter}, one transaction each; notes are analyzed and written in a
+ * second pass, once everything they are analyzed against is in the graph. Memory stays flat: at most a few
  * chunks are in flight whatever the input size. Bad records go to the {@link ErrorReport}; the good ones are written.
  */
 @Component
@@ -52,7 +54,9 @@ public class Importer {
         this.threads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
-    private record Mapped(RawRecord raw, ResourceRecord record, InvalidResourceException error) {
+    /** A record read and mapped, or why it could not be; {@code later}: a note set aside for its analysis. */
+    private record Mapped(String file, long line, String type, String id, ResourceRecord record,
+                          InvalidResourceException error, boolean later) {
     }
 
     private static final CompletableFuture<List<Mapped>> END = CompletableFuture.completedFuture(List.of());
@@ -61,14 +65,70 @@ public class Importer {
         return run(inputs, errors, progress, false);
     }
 
-    /** @param validateOnly read, validate and map everything, report errors, write nothing */
+    /**
+     * Two passes over one pipeline. First everything but the notes is read, mapped and written; the notes are mapped
+     * and set aside on disk ({@link NoteSpill}). Then the notes are analyzed (on all cores, with the lexicon of all the
+     * concepts just written, so once and not again at the end) and written with what they derive.
+     *
+     * @param validateOnly read, validate and map everything, report errors, write nothing
+     */
     public ImportProgress run(List<ImportInput> inputs, ErrorReport errors, Consumer<ImportProgress> progress,
                               boolean validateOnly) {
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("import-map-", 0).daemon().factory());
-        BlockingQueue<CompletableFuture<List<Mapped>>> queue = new ArrayBlockingQueue<>(threads * 2 + 2);
-        Thread reader = Thread.ofPlatform().name("import-read").daemon().start(() -> read(inputs, pool, queue));
         Counters c = new Counters(start);
+        try (NoteSpill notesAside = new NoteSpill()) {
+            this.<RawRecord>pipeline(pool, each -> read(inputs, each), raw -> map(raw, !validateOnly),
+                    notesAside, inputs.size(), errors, progress, validateOnly, c);
+            if (notesAside.size() > 0) {
+                // the lexicon is the graph's concepts: with the notes' own ones in, it is the one their writes leave
+                writer.writeCodes(SERVICE, notesAside.codes());
+                mapper.refreshEnrichment();
+                this.<NoteSpill.Entry>pipeline(pool, notesAside::forEach, this::analyze,
+                        null, inputs.size(), errors, progress, false, c);
+            }
+            if (!validateOnly) writer.linkJourneys(SERVICE);
+            // safety net: notes analyzed with a lexicon that the import's later writes moved (its notes' own codes)
+            // are analyzed again, and rewritten only where their findings change
+            if (!validateOnly && c.written > 0) notes.ifAvailable(NoteRerun::catchUp);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("import interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        ImportProgress done = c.snapshot(inputs.size());
+        progress.accept(done);
+        log.info("Import finished: {} resources ({} new or changed, {} unchanged), {} rejected, in {} s",
+                done.imported(), done.written(), done.unchanged(), done.failed(), String.format("%.1f", done.seconds()));
+        return done;
+    }
+
+    /** What a pass reads: each item in order. */
+    private interface Source<T> {
+        void read(Consumer<T> each);
+    }
+
+    /**
+     * One pass: a reader thread streams items into chunks mapped on the pool (the bounded queue keeps memory flat),
+     * this thread takes them in order and writes batches; notes go {@code aside} when it is given.
+     */
+    private <T> void pipeline(ExecutorService pool, Source<T> source, Function<T, Mapped> map, NoteSpill aside, int files,
+                              ErrorReport errors, Consumer<ImportProgress> progress, boolean validateOnly, Counters c)
+            throws InterruptedException {
+        BlockingQueue<CompletableFuture<List<Mapped>>> queue = new ArrayBlockingQueue<>(threads * 2 + 2);
+        Thread reader = Thread.ofPlatform().name("import-read").daemon().start(() -> {
+            List<T> chunk = new ArrayList<>(CHUNK);
+            try {
+                source.read(item -> {
+                    chunk.add(item);
+                    if (chunk.size() >= CHUNK) submit(chunk, map, pool, queue);
+                });
+                submit(chunk, map, pool, queue);
+            } finally {
+                putQuietly(queue, END);
+            }
+        });
         List<Mapped> batch = new ArrayList<>();
         int weight = 0;
         try {
@@ -76,16 +136,20 @@ public class Importer {
                 CompletableFuture<List<Mapped>> f = queue.take();
                 if (f == END) break;
                 for (Mapped m : f.join()) {
-                    c.read++;
+                    if (aside == null || !m.later) c.read++;
                     if (m.record == null) {
                         reject(errors, m);
                         c.failed++;
                         continue;
                     }
+                    if (m.later && aside != null) {
+                        aside.add(m.file, m.line, m.record);
+                        continue;
+                    }
                     ResourceRecord.Analysis nlp = m.record.nlp();
                     if (nlp != null && nlp.error() != null) {
                         // the note itself is stored; only its analysis is missing (caregraph nlp rerun retries it)
-                        errors.add(m.raw.file(), m.raw.line(), m.record.type(), m.record.id(), "processing",
+                        errors.add(m.file, m.line, m.record.type(), m.record.id(), "processing",
                                 "stored without NLP mentions: " + nlp.error(), null);
                     }
                     if (validateOnly) {
@@ -97,70 +161,64 @@ public class Importer {
                     if (batch.size() >= batchSize || weight >= MAX_BATCH_WEIGHT) {
                         flush(batch, errors, c);
                         weight = 0;
-                        progress.accept(c.snapshot(inputs.size()));
+                        progress.accept(c.snapshot(files));
                     }
                 }
             }
             flush(batch, errors, c);
             reader.join();
-            if (!validateOnly) writer.linkJourneys(SERVICE);
-            // notes are analyzed as they are mapped, before later resources (their own bundle's Conditions) are
-            // written: once everything is in, the notes analyzed with an older lexicon are analyzed again
-            if (!validateOnly && c.written > 0) notes.ifAvailable(NoteRerun::catchUp);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("import interrupted", e);
         } finally {
             // after a failure the reader may be blocked on the full queue: release it
             reader.interrupt();
-            pool.shutdownNow();
         }
-        ImportProgress done = c.snapshot(inputs.size());
-        progress.accept(done);
-        log.info("Import finished: {} resources ({} new or changed, {} unchanged), {} rejected, in {} s",
-                done.imported(), done.written(), done.unchanged(), done.failed(), String.format("%.1f", done.seconds()));
-        return done;
     }
 
-    /** Reader thread: streams every file into chunks mapped on the pool; the bounded queue keeps memory flat. */
-    private void read(List<ImportInput> inputs, ExecutorService pool,
-                      BlockingQueue<CompletableFuture<List<Mapped>>> queue) {
-        List<RawRecord> chunk = new ArrayList<>(CHUNK);
+    /** First pass's source: streams every file's records. */
+    private static void read(List<ImportInput> inputs, Consumer<RawRecord> each) {
         FhirFileReader reader = new FhirFileReader();
-        try {
-            for (ImportInput input : inputs) {
-                try {
-                    reader.read(input.path(), input.name(), rec -> {
-                        chunk.add(rec);
-                        if (chunk.size() >= CHUNK) submit(chunk, pool, queue);
-                    });
-                } catch (IOException | RuntimeException e) {
-                    // an unreadable file costs only itself
-                    chunk.add(RawRecord.error(input.name(), 0, null, null, "exception", "cannot read file: " + e.getMessage()));
-                }
+        for (ImportInput input : inputs) {
+            try {
+                reader.read(input.path(), input.name(), each::accept);
+            } catch (IOException | RuntimeException e) {
+                // an unreadable file costs only itself
+                each.accept(RawRecord.error(input.name(), 0, null, null, "exception", "cannot read file: " + e.getMessage()));
             }
-            submit(chunk, pool, queue);
-        } finally {
-            putQuietly(queue, END);
         }
     }
 
-    private void submit(List<RawRecord> chunk, ExecutorService pool, BlockingQueue<CompletableFuture<List<Mapped>>> queue) {
+    private <T> void submit(List<T> chunk, Function<T, Mapped> map, ExecutorService pool,
+                            BlockingQueue<CompletableFuture<List<Mapped>>> queue) {
         if (chunk.isEmpty()) return;
-        List<RawRecord> work = List.copyOf(chunk);
+        List<T> work = List.copyOf(chunk);
         chunk.clear();
-        putQuietly(queue, CompletableFuture.supplyAsync(() -> work.stream().map(this::map).toList(), pool));
+        putQuietly(queue, CompletableFuture.supplyAsync(() -> work.stream().map(map).toList(), pool));
     }
 
-    private Mapped map(RawRecord raw) {
-        if (raw.failed()) return new Mapped(raw, null, new InvalidResourceException(raw.code(), raw.message(), null));
+    /** @param defer a note's analysis is left for the second pass (a validation analyzes it at once: nothing is written) */
+    private Mapped map(RawRecord raw, boolean defer) {
+        if (raw.failed()) return failed(raw, new InvalidResourceException(raw.code(), raw.message(), null));
         try {
-            return new Mapped(raw, mapper.map(raw.resource(), raw.urnLookup()), null);
+            if (!defer) return mapped(raw.file(), raw.line(), mapper.map(raw.resource(), raw.urnLookup()), false);
+            ResourceMapper.Deferred d = mapper.mapDeferred(raw.resource(), raw.urnLookup());
+            return mapped(raw.file(), raw.line(), d.record(), d.later());
         } catch (InvalidResourceException e) {
-            return new Mapped(raw, null, e);
+            return failed(raw, e);
         } catch (RuntimeException e) {
-            return new Mapped(raw, null, new InvalidResourceException("exception", String.valueOf(e.getMessage()), null));
+            return failed(raw, new InvalidResourceException("exception", String.valueOf(e.getMessage()), null));
         }
+    }
+
+    /** Second pass: a set-aside note analyzed (the enricher records a failure in the analysis, never throws). */
+    private Mapped analyze(NoteSpill.Entry note) {
+        return mapped(note.file(), note.line(), mapper.enrich(note.record()), false);
+    }
+
+    private static Mapped mapped(String file, long line, ResourceRecord record, boolean later) {
+        return new Mapped(file, line, record.type(), record.id(), record, null, later);
+    }
+
+    private static Mapped failed(RawRecord raw, InvalidResourceException error) {
+        return new Mapped(raw.file(), raw.line(), raw.resourceType(), raw.id(), null, error, false);
     }
 
     private static void putQuietly(BlockingQueue<CompletableFuture<List<Mapped>>> queue, CompletableFuture<List<Mapped>> f) {
@@ -191,7 +249,7 @@ public class Importer {
         } catch (RuntimeException e) {
             if (batch.size() == 1) {
                 Mapped m = batch.getFirst();
-                errors.add(m.raw.file(), m.raw.line(), m.record.type(), m.record.id(), "exception",
+                errors.add(m.file, m.line, m.record.type(), m.record.id(), "exception",
                         "the database rejected the resource: " + e.getMessage(), null);
                 c.failed++;
                 return;
@@ -208,8 +266,7 @@ public class Importer {
     }
 
     private static void reject(ErrorReport errors, Mapped m) {
-        RawRecord r = m.raw;
-        errors.add(r.file(), r.line(), r.resourceType(), r.id(), m.error.code(), m.error.getMessage(), m.error.expression());
+        errors.add(m.file, m.line, m.type, m.id, m.error.code(), m.error.getMessage(), m.error.expression());
     }
 
     private static final class Counters {

@@ -71,11 +71,21 @@ public class NoteEnricher implements RecordEnricher {
     }
 
     @Override
+    public void refresh() {
+        analyzer().ifPresent(NoteAnalyzer::refresh);
+    }
+
+    @Override
+    public boolean wants(ObjectNode resource, ResourceRecord record) {
+        if (NoteText.attachments(record.type()) == null) return false;
+        if (record.type().equals("DiagnosticReport") && !resource.has("presentedForm")) return false;
+        return analyzer().isPresent();
+    }
+
+    @Override
     public ResourceRecord enrich(ObjectNode resource, ResourceRecord record, ResourceMapper mapper) {
-        if (NoteText.attachments(record.type()) == null) return record;
-        if (record.type().equals("DiagnosticReport") && !resource.has("presentedForm")) return record;
-        NoteAnalyzer analyzer = analyzer().orElse(null);
-        if (analyzer == null) return record;
+        if (!wants(resource, record)) return record;
+        NoteAnalyzer analyzer = analyzer().orElseThrow();
         try {
             return analyze(resource, record, mapper, analyzer);
         } catch (RuntimeException e) {

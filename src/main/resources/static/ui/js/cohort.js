@@ -6,7 +6,7 @@ import { conceptPicker } from './picker.js';
 import { EVENT_TYPES, busy, day, el, params, ready, setParams, shell, showError, shown, table } from './ui.js';
 
 const COUNT = `query($c: CohortCriteria!, $after: String) {
-  cohort(criteria: $c) { count patients(first: 20, after: $after) { nodes { id name gender birthDate } endCursor hasNextPage } } }`;
+  cohort(criteria: $c) { count suppressed patients(first: 20, after: $after) { nodes { id name gender birthDate } endCursor hasNextPage } } }`;
 const SAVE = 'mutation($c: CohortCriteria!, $name: String!) { saveCohort(criteria: $c, name: $name) { id count } }';
 const KINDS = {
   and: 'All of (AND)', or: 'Any of (OR)', not: 'Not', condition: 'Condition', medication: 'Medication',
@@ -187,8 +187,10 @@ function count() {
   return busy(status, members, async () => {
     const data = await graphql(COUNT, { c: model, after: pages.at(-1) });
     if (mine !== asked) return;
-    countOut.textContent = data.cohort.count.toLocaleString('en');
-    countOut.dataset.count = data.cohort.count;
+    // a small cell is withheld from callers below system level: said so, never shown as a number
+    countOut.textContent = data.cohort.suppressed ? 'withheld (fewer than the minimum cell count)'
+      : data.cohort.count.toLocaleString('en');
+    if (data.cohort.suppressed) delete countOut.dataset.count; else countOut.dataset.count = data.cohort.count;
     drawMembers(data.cohort);
   }, 'Counting…').catch(() => {
     if (mine !== asked) return;
@@ -204,7 +206,7 @@ function drawMembers(cohort) {
   const page = cohort.patients;
   const at = pages.length;
   document.getElementById('members').replaceChildren(
-    table(`Members, page ${at} (${page.nodes.length} of ${cohort.count})`, [
+    table(`Members, page ${at} (${page.nodes.length} of ${cohort.suppressed ? 'a withheld count' : cohort.count})`, [
       { label: 'Patient', value: (p) => el('a', { href: `/ui/patient/${encodeURIComponent(p.id)}` }, p.name || p.id) },
       { label: 'Gender', value: (p) => p.gender },
       { label: 'Birth date', value: (p) => day(p.birthDate) },

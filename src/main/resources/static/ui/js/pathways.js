@@ -11,10 +11,10 @@ const d3 = window.d3;
 const QUERY = `query($start: [ConceptInput!]!, $types: [EventType!], $steps: Int, $window: Int, $support: Int, $top: Int,
                      $cohort: CohortCriteria) {
   pathways(start: $start, eventTypes: $types, steps: $steps, windowDays: $window, minSupport: $support, top: $top, cohort: $cohort) {
-    cohortSize
-    nodes { id step eventType patients percent concept { key system code display } }
-    links { source target patients percent medianDays }
-    sequences { patients percent concepts { key system code display } } } }`;
+    cohortSize suppressed
+    nodes { id step eventType patients percent suppressed concept { key system code display } }
+    links { source target patients percent medianDays suppressed }
+    sequences { patients percent suppressed concepts { key system code display } } } }`;
 const FOLLOWING = ['CONDITION', 'MEDICATION', 'PROCEDURE', 'OBSERVATION', 'IMMUNIZATION', 'ENCOUNTER', 'ALLERGY', 'CARE_PLAN',
   'DIAGNOSTIC_REPORT', 'DEVICE', 'IMAGING', 'NOTE'];
 
@@ -106,21 +106,31 @@ function run() {
 }
 
 function draw() {
-  const a = answer;
-  document.getElementById('summary').replaceChildren(el('p', { id: 'cohort-size', 'data-count': a.cohortSize },
-    `${number(a.cohortSize)} patients have the index event; ${a.nodes.length} nodes, ${a.links.length} links, `
-    + `${a.sequences.length} top sequences shown (nodes, links and sequences of fewer than ${current.support} patients are left out).`));
-  sankey(a);
-  sunburst(a);
+  const full = answer;
+  // small cells withheld from this caller (below the server's minimum cell count) are listed in the tables as such and
+  // left out of the charts, whose sizes would tell them
+  const withheld = [...full.nodes, ...full.links, ...full.sequences].filter((c) => c.suppressed).length;
+  const a = full;
+  const size = full.suppressed ? 'Fewer than the minimum cell count of patients (withheld)' : `${number(a.cohortSize)} patients`;
+  document.getElementById('summary').replaceChildren(el('p', { id: 'cohort-size', 'data-count': full.suppressed ? '' : a.cohortSize },
+    `${size} have the index event; ${a.nodes.length} nodes, ${a.links.length} links, `
+    + `${full.sequences.length} top sequences shown (nodes, links and sequences of fewer than ${current.support} patients are left out).`),
+  withheld ? el('p', { id: 'withheld', class: 'panel', 'data-count': withheld }, `${withheld} small cells are withheld `
+    + 'from you (fewer patients than the minimum cell count): the tables mark them "withheld", the charts leave them out.') : '');
+  sankey(full);
+  sunburst(full);
 }
+
+/** A count, or "withheld" for a small cell. */
+const cell = (value, row) => (row.suppressed ? 'withheld' : value);
 
 const byId = () => new Map(answer.nodes.map((n) => [n.id, n]));
 const name = (c) => c.display || c.code;
 const LINK_CSV = [
   { label: 'source step', text: (l) => byId().get(l.source).step }, { label: 'source', text: (l) => name(byId().get(l.source).concept) },
   { label: 'source key', text: (l) => byId().get(l.source).concept.key }, { label: 'target', text: (l) => name(byId().get(l.target).concept) },
-  { label: 'target key', text: (l) => byId().get(l.target).concept.key }, { label: 'patients', text: (l) => l.patients },
-  { label: 'percent', text: (l) => l.percent }, { label: 'median days', text: (l) => l.medianDays },
+  { label: 'target key', text: (l) => byId().get(l.target).concept.key }, { label: 'patients', text: (l) => cell(l.patients, l) },
+  { label: 'percent', text: (l) => cell(l.percent, l) }, { label: 'median days', text: (l) => cell(l.medianDays, l) },
 ];
 
 function sankey(a) {
@@ -138,11 +148,20 @@ function sankey(a) {
   const height = Math.max(360, d3.max(d3.rollup(a.nodes, (v) => v.length, (n) => n.step).values()) * 64);
   const margin = { top: 34, right: 10, bottom: 10, left: 10 };
   const fg = colour('--fg');
+  const shown = a.nodes.filter((n) => !n.suppressed);
+  const shownIds = new Set(shown.map((n) => n.id));
+  if (!shown.length) {
+    box.append(el('p', { class: 'empty', id: 'sankey-withheld' }, 'Every step is a small cell withheld from you: see the tables.'));
+    document.getElementById('sankey-export').replaceChildren();
+    sankeyTables(a, tables);
+    return;
+  }
   const graph = d3.sankey().nodeId((n) => n.id).nodeAlign((n) => n.step).nodeWidth(16).nodePadding(18)
     .nodeSort(null).linkSort(null)
     .extent([[margin.left, margin.top], [width - margin.right - 230, height - margin.bottom]])({
-      nodes: a.nodes.map((n) => ({ ...n, fixedValue: n.patients })),
-      links: a.links.map((l) => ({ ...l, value: l.patients })),
+      nodes: shown.map((n) => ({ ...n, fixedValue: n.patients })),
+      links: a.links.filter((l) => !l.suppressed && shownIds.has(l.source) && shownIds.has(l.target))
+        .map((l) => ({ ...l, value: l.patients })),
     });
   const svg = d3.select(box).append('svg').attr('viewBox', `0 0 ${width} ${height}`).attr('id', 'sankey-svg')
     .attr('role', 'img').attr('aria-label', `Sankey of ${a.nodes.length} nodes in ${steps} columns; the tables below list them`)
@@ -177,21 +196,26 @@ function sankey(a) {
 
   document.getElementById('sankey-export').replaceChildren(exportBar('Sankey', 'pathways-sankey', {
     svg: () => svg.node(), data: () => ({ columns: LINK_CSV, rows: a.links }) }));
+  sankeyTables(a, tables);
+}
+
+/** The Sankey's nodes and links as tables, small cells marked withheld. */
+function sankeyTables(a, tables) {
   const nodes = byId();
   tables.replaceChildren(
     table('Nodes: a concept at a step', [
       { label: 'Step', value: (n) => n.step, num: true },
       { label: 'Concept', value: (n) => name(n.concept) },
       { label: 'Type', value: (n) => el('span', {}, typeIcon(n.eventType), ' ', EVENT_TYPES[n.eventType].label) },
-      { label: 'Patients', value: (n) => n.patients, num: true },
-      { label: '% of cohort', value: (n) => n.percent, num: true },
+      { label: 'Patients', value: (n) => cell(n.patients, n), num: true },
+      { label: '% of cohort', value: (n) => cell(n.percent, n), num: true },
     ], a.nodes, { id: 'nodes-table', 'data-count': a.nodes.length }),
     table('Links: patients moving from one step to the next', [
       { label: 'From', value: (l) => `${nodes.get(l.source).step}: ${name(nodes.get(l.source).concept)}` },
       { label: 'To', value: (l) => `${nodes.get(l.target).step}: ${name(nodes.get(l.target).concept)}` },
-      { label: 'Patients', value: (l) => l.patients, num: true },
-      { label: '% of cohort', value: (l) => l.percent, num: true },
-      { label: 'Median days', value: (l) => l.medianDays, num: true },
+      { label: 'Patients', value: (l) => cell(l.patients, l), num: true },
+      { label: '% of cohort', value: (l) => cell(l.percent, l), num: true },
+      { label: 'Median days', value: (l) => cell(l.medianDays, l), num: true },
     ], a.links, { id: 'links-table', 'data-count': a.links.length }));
 }
 
@@ -202,20 +226,22 @@ function truncate(text, size) {
 const SEQUENCE_CSV = [
   { label: 'sequence', text: (s) => s.concepts.map(name).join(' > ') },
   { label: 'keys', text: (s) => s.concepts.map((c) => c.key).join(' > ') },
-  { label: 'patients', text: (s) => s.patients }, { label: 'percent', text: (s) => s.percent },
+  { label: 'patients', text: (s) => cell(s.patients, s) }, { label: 'percent', text: (s) => cell(s.percent, s) },
 ];
 
-function sunburst(a) {
+function sunburst(full) {
   const box = document.getElementById('sunburst');
   box.replaceChildren();
   document.getElementById('sequences').replaceChildren(table('Top sequences', [
-    { label: 'Rank', value: (s) => a.sequences.indexOf(s) + 1, num: true },
+    { label: 'Rank', value: (s) => full.sequences.indexOf(s) + 1, num: true },
     { label: 'Sequence', value: (s) => s.concepts.map(name).join(' → ') },
-    { label: 'Patients', value: (s) => s.patients, num: true },
-    { label: '% of cohort', value: (s) => s.percent, num: true },
-  ], a.sequences, { id: 'sequences-table', 'data-count': a.sequences.length }));
+    { label: 'Patients', value: (s) => cell(s.patients, s), num: true },
+    { label: '% of cohort', value: (s) => cell(s.percent, s), num: true },
+  ], full.sequences, { id: 'sequences-table', 'data-count': full.sequences.length }));
+  const a = { ...full, sequences: full.sequences.filter((q) => !q.suppressed) }; // the chart: cells shown only
   if (!a.sequences.length) {
-    box.append(el('p', { class: 'empty' }, 'No sequence reaches the minimum number of patients.'));
+    box.append(el('p', { class: 'empty' }, full.sequences.length ? 'Every sequence is a small cell withheld from you: see the table.'
+      : 'No sequence reaches the minimum number of patients.'));
     document.getElementById('sunburst-export').replaceChildren();
     return;
   }
@@ -263,7 +289,7 @@ function sunburst(a) {
     row.append('text').attr('x', 20).attr('y', 11).attr('fill', fg).text(`${i + 1}. ${truncate(name(c), 40)}`);
   });
   document.getElementById('sunburst-export').replaceChildren(exportBar('sunburst', 'pathways-sunburst', {
-    svg: () => svg.node(), data: () => ({ columns: SEQUENCE_CSV, rows: a.sequences }) }));
+    svg: () => svg.node(), data: () => ({ columns: SEQUENCE_CSV, rows: full.sequences }) }));
 }
 
 drawForm();

@@ -30,7 +30,9 @@ class ExternalNeo4jTest extends GraphTest {
                         "--caregraph.neo4j.data-dir=" + data.resolve("unused"));
              ErrorReport errors = new ErrorReport(data.resolve("errors.ndjson"))) {
             assertThat(second.getBeanProvider(EmbeddedNeo4j.class).getIfAvailable()).as("no embedded DBMS").isNull();
-            assertThat(Files.exists(data.resolve("unused"))).isFalse();
+            // the data directory keeps only this instance's own state (audit log, keys, SQL store): no Neo4j store
+            assertThat(Files.exists(data.resolve("unused").resolve("data"))).isFalse();
+            assertThat(Files.exists(data.resolve("unused").resolve("neo4j-password"))).isFalse();
             Path f = Files.writeString(data.resolve("p.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"ext1\"}\n");
             second.getBean(Importer.class).run(ImportInput.expand(f, "p.ndjson"), errors, p -> { });
             assertThat(second.getBean(GraphStats.class).read().resources()).containsEntry("Patient", 1L);

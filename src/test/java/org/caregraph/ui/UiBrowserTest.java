@@ -189,6 +189,36 @@ class UiBrowserTest extends GraphQlTest {
                 .startsWith("<svg");
     }
 
+    @Test
+    void smallCellsAreShownAsWithheldToAUserLevelCaller() {
+        // below system level every cell under the minimum count (11) is withheld: the 5-patient fixture has no other
+        String practitioner = "Practitioner/" + query("MATCH (pr:Practitioner) RETURN pr.id AS id ORDER BY id LIMIT 1")
+                .getFirst().get("id").asString();
+        signIn(token("caregraph-ui", practitioner, null, UI_SCOPES), practitioner, UI_SCOPES);
+        JsonNode concept = data("{ concepts(search: \"employment\", types: [CONDITION], first: 1) { concept { key system code } } }")
+                .at("/concepts/0/concept");
+        JsonNode expected = data("query($s: [ConceptInput!]!) { pathways(start: $s, minSupport: 1) { cohortSize suppressed nodes { suppressed } } }",
+                "s", List.of(Map.of("system", concept.get("system").asText(), "code", concept.get("code").asText()))).get("pathways");
+        assertThat(expected.get("suppressed").asBoolean()).isTrue();
+        assertThat(expected.get("cohortSize").isNull()).isTrue();
+        browser.open("/ui/pathways");
+        browser.find("[data-picker='Index concepts']").sendKeys("employment");
+        browser.waitFor("[data-concept='" + concept.get("key").asText() + "']").click();
+        WebElement support = browser.find("input[name=support]");
+        support.clear();
+        support.sendKeys("1");
+        browser.find("#run").click();
+        browser.waitFor("#cohort-size");
+        browser.settle();
+        assertThat(browser.find("#cohort-size").getText()).contains("withheld").doesNotContainPattern("^\\d");
+        assertThat(browser.count("#withheld")).isPositive();
+        assertThat(browser.count("#nodes-table")).isEqualTo(expected.get("nodes").size());
+        assertThat(browser.find("#nodes-table").getText()).contains("withheld");
+        assertThat(browser.all("#sankey-svg g.node")).isEmpty(); // no size tells a withheld count
+        browser.find("#sankey-withheld");
+        browser.check("pathways-withheld");
+    }
+
     private void assertPathways(JsonNode expected) {
         assertThat(browser.count("#cohort-size")).isEqualTo(expected.get("cohortSize").asInt());
         assertThat(browser.count("#nodes-table")).isEqualTo(expected.get("nodes").size());
