@@ -578,7 +578,7 @@ public class GraphWriter {
     public long restoreNodes(AccessContext access, List<Map<String, Object>> rows) {
         requireUnrestricted(access, "restores");
         if (rows.isEmpty()) return 0;
-        return inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-nodes"), Values.parameters("rows", rows))
+        return inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-nodes"), params("rows", rows))
                 .single().get("created").asLong());
     }
 
@@ -591,7 +591,7 @@ public class GraphWriter {
     public long restoreRelationships(AccessContext access, List<Map<String, Object>> rows) {
         requireUnrestricted(access, "restores");
         if (rows.isEmpty()) return 0;
-        return inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-relationships"), Values.parameters("rows", rows))
+        return inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-relationships"), params("rows", rows))
                 .single().get("created").asLong());
     }
 
@@ -600,7 +600,7 @@ public class GraphWriter {
         requireUnrestricted(access, "restores");
         long done;
         do {
-            done = inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-finish"), Values.parameters("limit", 10_000))
+            done = inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-finish"), params("limit", 10_000))
                     .single().get("done").asLong());
         } while (done > 0);
     }

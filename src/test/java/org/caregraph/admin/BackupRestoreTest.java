@@ -159,7 +159,9 @@ class BackupRestoreTest extends GraphTest {
         try (EmbeddedNeo4j db = new EmbeddedNeo4j(props);
              Driver driver2 = GraphDatabase.driver(db.boltUri(), AuthTokens.basic(EmbeddedNeo4j.USER, db.password()))) {
             GraphReader reader2 = new GraphReader(driver2, Duration.ofMinutes(5), meters, compartment);
-            GraphWriter writer2 = new GraphWriter(driver2, compartment, event -> { }); // no SQL store here to tell
+            var beans = new org.springframework.beans.factory.support.StaticListableBeanFactory(Map.of("embedded", db));
+            // writes in-process on the embedded store, as the application's; no SQL store here to tell of them
+            GraphWriter writer2 = new GraphWriter(driver2, beans.getBeanProvider(EmbeddedNeo4j.class), compartment, event -> { });
             GraphSchema schema2 = new GraphSchema(driver2);
             schema2.afterPropertiesSet();
             new GraphRestore(reader2, writer2, schema2).restore(new BackupFile.Reader(backup.resolve("graph.ndjson.gz")), line -> { });
