@@ -1,9 +1,7 @@
-// Bulk export, Group level: the current resources of type $type (a label) in the Patient compartments of the Group's
-// member patients $patients (their keys, from group-members.cypher), read from the members outward (not a scan of
-// the type); a resource in two members' compartments is written once. Compartment as in export-compartment.cypher:
-// the patient itself, or a relationship to it whose path is one of $paths.
-// $since: only resources last updated at or after this instant (null: any); $until: the export's transactionTime.
-// Returns key, type, json, versionId, lastUpdated, compartments, categories per resource.
+// Bulk export start, Group level (and Patient level with the patient parameter): the resources of type $type (a
+// label) in the Patient compartments of the patients $patients (their keys), read from the patients outward (not a
+// scan of the type); a resource in two patients' compartments is bound once. Compartment as in export-compartment:
+// the patient itself, or a relationship to it whose path is one of $paths. Binds n; composed like export-type.
 UNWIND $patients AS member
 MATCH (p:Resource:Patient {key: member})
 CALL (p) {
@@ -15,8 +13,3 @@ CALL (p) {
   RETURN n
 }
 WITH DISTINCT n
-WHERE n.placeholder IS NULL AND n.deleted IS NULL
-  AND ($since IS NULL OR datetime(n.lastUpdated) >= datetime($since))
-  AND datetime(n.lastUpdated) <= datetime($until)
-RETURN n.key AS key, n.resourceType AS type, n.json AS json, n.versionId AS versionId, n.lastUpdated AS lastUpdated,
-       n.compartments AS compartments, n.`sp.category` AS categories

@@ -40,6 +40,8 @@ public class FhirResponses {
             "application/xml-patch+xml", "application/x-www-form-urlencoded");
     /** Operations that negotiate their own formats. */
     private static final List<String> OWN_FORMATS = List.of("$export", "$viewdefinition-run", "$sqlquery-run", "$sql-run");
+    /** A Binary read (or vread): with an Accept that is not FHIR it answers the raw content (R4 Binary), so no 406. */
+    private static final java.util.regex.Pattern BINARY_READ = java.util.regex.Pattern.compile("/Binary/[A-Za-z0-9.-]{1,64}(/_history/[A-Za-z0-9.-]{1,64})?$");
     /** Accept entries that leave the choice to the server. */
     private static final Set<String> ANY = Set.of("*/*", "application/*", "text/*");
 
@@ -55,6 +57,8 @@ public class FhirResponses {
         // run operations answer in the formats they declare (CSV, NDJSON, Parquet) and refuse the others themselves
         String uri = request.getRequestURI();
         if (OWN_FORMATS.stream().anyMatch(uri::contains)) return true;
+        // e.g. an exported DocumentReference's attachment URL, dereferenced in the attachment's own content type
+        if ("GET".equals(request.getMethod()) && BINARY_READ.matcher(uri).find()) return true;
         String contentType = request.getContentType();
         if (contentType != null && request.getContentLengthLong() != 0 && !BODIES.contains(mime(contentType))) {
             throw status(415, "Content-Type '" + contentType + "' is not a FHIR format this server reads "

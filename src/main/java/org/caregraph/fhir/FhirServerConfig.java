@@ -5,6 +5,7 @@ import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.util.List;
 import org.caregraph.audit.AuditEventProvider;
+import org.caregraph.fhir.export.ExportCapabilities;
 import org.caregraph.fhir.export.ExportProvider;
 import org.caregraph.fhir.search.GraphSearch;
 import org.caregraph.fhir.search.SearchCapabilities;
@@ -53,6 +54,7 @@ class FhirServerConfig {
         });
         server.registerProviders(List.copyOf(operations));
         server.registerInterceptor(searchCapabilities);
+        server.registerInterceptor(new ExportCapabilities());
         server.registerInterceptor(smart); // rest.security: SMART-on-FHIR and its oauth-uris
         server.registerInterceptor(new FhirAccess());
         server.registerInterceptor(new FhirServerErrorLog()); // server errors without the messages that echo input

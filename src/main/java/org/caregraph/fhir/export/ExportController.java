@@ -5,6 +5,8 @@ import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.core.io.FileSystemResource;
@@ -18,9 +20,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Bulk Data status and files, outside the FHIR servlet: {@code GET /export/{id}} polls (202 with X-Progress and
- * Retry-After while running, 200 with the manifest when done, 500 with an OperationOutcome when failed),
- * {@code DELETE /export/{id}} cancels and deletes (202), {@code GET /export/{id}/{file}} serves an output file.
- * Unknown jobs are 404.
+ * Retry-After while running, 200 with the manifest and an Expires header when done, 500 with an OperationOutcome when
+ * failed), {@code DELETE /export/{id}} cancels and deletes (202), {@code GET /export/{id}/{file}} serves an output
+ * file. Unknown, cancelled and expired jobs (and their files) are 404 with an OperationOutcome.
  */
 @RestController
 @RequestMapping("/export")
@@ -52,7 +54,10 @@ class ExportController {
             case QUEUED, RUNNING -> ResponseEntity.accepted().header("X-Progress", job.progress())
                     .header("Retry-After", RETRY_AFTER).build();
             case FAILED -> outcome(500, OperationOutcome.IssueType.EXCEPTION, "export job " + id + " failed: " + job.message);
-            case COMPLETED -> ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(manifest(job));
+            // Expires: when the files go (a cancel removes them earlier)
+            case COMPLETED -> ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                    .header("Expires", DateTimeFormatter.RFC_1123_DATE_TIME.format(jobs.expires(job).atOffset(ZoneOffset.UTC)))
+                    .body(manifest(job));
         };
     }
 

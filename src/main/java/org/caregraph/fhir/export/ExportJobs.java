@@ -1,7 +1,5 @@
 package org.caregraph.fhir.export;
 
-import java.util.Iterator;
-import org.caregraph.security.AccessContext;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -24,17 +22,22 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.caregraph.graph.PatientCompartment;
+import org.caregraph.fhir.ResourceMatcher;
 import org.caregraph.graph.GraphReader;
+import org.caregraph.graph.PatientCompartment;
+import org.caregraph.security.AccessContext;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.neo4j.driver.Record;
 import org.slf4j.Logger;
@@ -48,20 +51,25 @@ import org.springframework.stereotype.Component;
 
 /**
  * Bulk Data export jobs: each runs in the background, one at a time, streaming every requested type from the graph
- * (export-type.cypher; export-compartment.cypher or export-group.cypher at Patient and Group level) through
- * {@link GraphReader} into one NDJSON file per type: the stored JSON as it is, with the server's meta.versionId and
- * meta.lastUpdated, one resource in memory at a time. A resource that cannot be written goes to an error file of
- * OperationOutcomes instead. A job is a directory under the export dir (job.json, the NDJSON files): it survives a
- * restart and is deleted after the retention period, or when the client cancels it. A job that fails, or that a stop
- * or a crash interrupted (found queued or running when a server starts), fails cleanly: its status says so and its
- * partial files are deleted, so no client ever reads half an export; the client starts a new one.
+ * through {@link GraphReader} into one NDJSON file per type: the stored JSON as it is, with the server's
+ * meta.versionId and meta.lastUpdated (then cut to {@code _elements}, attachment URLs made absolute), one resource in
+ * memory at a time. Each type is read by a query composed of a start fragment (system: the type; Patient level: its
+ * compartment; a patient list or Group: those patients' compartments; {@code _typeFilter}: the keys the FHIR
+ * searches matched, run as the kick-off's caller), {@code export-current} (current versions up to the
+ * transactionTime, since {@code _since}) and {@code export-return}; {@code includeAssociatedData} adds the Provenance
+ * of what was exported. A resource that cannot be written goes to an error file of OperationOutcomes instead, after
+ * the warnings of a lenient kick-off. A job is a directory under the export dir (job.json, the NDJSON files): a
+ * finished one survives a restart, one the restart interrupted is failed and its partial files deleted; it is deleted
+ * after the retention period (and answers 404 from then on), or when the client cancels it.
  */
 @Component
 public class ExportJobs implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(ExportJobs.class);
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     static final String ERROR_FILE = "errors.ndjson";
+    static final String ASSOCIATED_FILE = "Provenance.associated.ndjson";
     private static final String JOB_FILE = "job.json";
+    private static final String PROVENANCE = "Provenance";
 
     /** What a job exports: resources at system, Patient or Group level, or the outputs of SQL on FHIR operations. */
     public enum Level { SYSTEM, PATIENT, GROUP, SQL }
@@ -69,12 +77,36 @@ public class ExportJobs implements DisposableBean {
     public enum Status { QUEUED, RUNNING, COMPLETED, FAILED }
 
     /**
-     * What a kick-off asked for, resolved: the types to export (present in the graph), the member patients of a Group
-     * (their keys; null at system and Patient level), _since, and the transactionTime (the database's clock
-     * at kick-off; resources changed after it are left out).
+     * includeAssociatedData for Provenance: NONE exports Provenance as a type like any other; RELEVANT adds every
+     * Provenance targeting an exported resource, LATEST only the most recent one per resource (and no others).
+     */
+    public enum Associated { NONE, RELEVANT, LATEST }
+
+    /** A kick-off problem passed over under {@code Prefer: handling=lenient}: a warning in the error file. */
+    public record Note(String code, String diagnostics) {
+    }
+
+    /**
+     * What a kick-off asked for, resolved: the types to export (present in the graph), the patients whose
+     * compartments bound a Patient- or Group-level export (their keys; null: every patient), _since, the
+     * transactionTime (the database's clock at kick-off; resources changed after it are left out), the owner, the
+     * _typeFilter queries per type (OR-ed; a type without any is not filtered), the _elements kept (null: all),
+     * includeAssociatedData, and the notes of a lenient kick-off.
      */
     public record Request(String url, String base, Level level, List<String> types, List<String> patients, String since,
-                          String transactionTime, String owner) {
+                          String transactionTime, String owner, Map<String, List<String>> typeFilters,
+                          List<String> elements, Associated associated, List<Note> notes) {
+        public Request {
+            typeFilters = typeFilters == null ? Map.of() : typeFilters;
+            associated = associated == null ? Associated.NONE : associated;
+            notes = notes == null ? List.of() : notes;
+        }
+
+        /** A request with nothing but types, patients and _since (the others at their defaults). */
+        public Request(String url, String base, Level level, List<String> types, List<String> patients, String since,
+                       String transactionTime, String owner) {
+            this(url, base, level, types, patients, since, transactionTime, owner, null, null, null, null);
+        }
     }
 
     /**
@@ -85,10 +117,15 @@ public class ExportJobs implements DisposableBean {
         return access.clientId() + (access.user() == null ? "" : " " + access.user());
     }
 
-    /** The job, when it exists and belongs to {@code access}'s caller. */
+    /** The job, when it exists, has not expired, and belongs to {@code access}'s caller. */
     public Optional<Job> get(AccessContext access, String id) {
         Job job = jobs.get(id);
-        return job != null && owner(access).equals(job.request.owner()) ? Optional.of(job) : Optional.empty();
+        if (job == null || !owner(access).equals(job.request.owner())) return Optional.empty();
+        if (expired(job)) {
+            remove(id);
+            return Optional.empty();
+        }
+        return Optional.of(job);
     }
 
     /** One output file: the resources of one type (or an operation's output, named by {@code type}). */
@@ -112,6 +149,8 @@ public class ExportJobs implements DisposableBean {
     public static final class Job {
         public String id;
         public String created;
+        /** when it finished (completed or failed): its files are kept for the retention period from then */
+        public volatile String finished;
         public Request request;
         public volatile Status status = Status.QUEUED;
         public volatile List<Output> outputs = List.of();
@@ -121,18 +160,24 @@ public class ExportJobs implements DisposableBean {
         @JsonIgnore volatile long written;
         @JsonIgnore volatile int typesDone;
         @JsonIgnore volatile String current;
+        /** the kick-off caller's context (a fresh copy): what the _typeFilter searches run as */
+        @JsonIgnore volatile AccessContext access;
 
-        /** For X-Progress: how far a running job is. */
+        /** For X-Progress: how far a running job is (under 100 characters, as the IG asks). */
         public String progress() {
             if (status == Status.QUEUED) return "queued";
-            return typesDone + " of " + request.types().size() + " types done, " + written + " resources written"
+            int total = request.types().size() + (request.associated() == Associated.NONE ? 0 : 1);
+            String text = typesDone + " of " + total + " types done, " + written + " resources"
                     + (current == null ? "" : ", exporting " + current);
+            return text.length() < 100 ? text : text.substring(0, 99);
         }
     }
 
     private final FhirContext fhir;
     private final GraphReader reader;
     private final PatientCompartment compartment;
+    private final ResourceMatcher matcher;
+    private final ExportAttachments attachments;
     private final Path dir;
     private final Duration retention;
     private final Duration timeout;
@@ -142,13 +187,15 @@ public class ExportJobs implements DisposableBean {
     private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("export-job").daemon().factory());
 
-    public ExportJobs(FhirContext fhir, GraphReader reader, PatientCompartment compartment,
+    public ExportJobs(FhirContext fhir, GraphReader reader, PatientCompartment compartment, ResourceMatcher matcher,
                       @Value("${caregraph.export.dir:${caregraph.neo4j.data-dir}/export}") Path dir,
                       @Value("${caregraph.export.retention:24h}") Duration retention,
                       @Value("${caregraph.export.timeout:2h}") Duration timeout) {
         this.fhir = fhir;
         this.reader = reader;
         this.compartment = compartment;
+        this.matcher = matcher;
+        this.attachments = new ExportAttachments(fhir);
         this.dir = dir.toAbsolutePath();
         this.retention = retention;
         this.timeout = timeout;
@@ -156,9 +203,12 @@ public class ExportJobs implements DisposableBean {
         runner.scheduleWithFixedDelay(this::expire, 1, 60, TimeUnit.MINUTES);
     }
 
-    /** Queues a job; its directory and job.json exist when this returns. */
-    public Job submit(Request request) {
-        return submit(request, null);
+    /**
+     * Queues a job; its directory and job.json exist when this returns. {@code access} is the kick-off's caller: the
+     * job's _typeFilter searches are confined as it is.
+     */
+    public Job submit(Request request, AccessContext access) {
+        return submit(request, access, null);
     }
 
     /**
@@ -166,10 +216,15 @@ public class ExportJobs implements DisposableBean {
      * polled, served, kept and cancelled like any export.
      */
     public Job submit(Request request, List<Part> parts) {
+        return submit(request, null, parts);
+    }
+
+    private Job submit(Request request, AccessContext access, List<Part> parts) {
         Job job = new Job();
         job.id = UUID.randomUUID().toString();
         job.created = Instant.now().toString();
         job.request = request;
+        job.access = access == null ? null : access.fresh();
         try {
             Files.createDirectories(dir.resolve(job.id));
         } catch (IOException e) {
@@ -187,6 +242,17 @@ public class ExportJobs implements DisposableBean {
         return dir;
     }
 
+    /** When a finished job's files go (the retention period after it finished); null while it runs. */
+    public Instant expires(Job job) {
+        if (job.status == Status.QUEUED || job.status == Status.RUNNING) return null;
+        // a job.json written before jobs kept their end: from its start
+        return Instant.parse(job.finished != null ? job.finished : job.created).plus(retention);
+    }
+
+    private boolean expired(Job job) {
+        Instant expires = expires(job);
+        return expires != null && !Instant.now().isBefore(expires);
+    }
 
     /** A file of a completed job, when it is one of its outputs or its error file. */
     public Optional<Path> file(Job job, String name) {
@@ -208,7 +274,7 @@ public class ExportJobs implements DisposableBean {
             // a running job deletes its own files when it notices (it may be writing them now)
             if (job.status != Status.RUNNING) deleteFiles(job.id);
         }
-        log.info("Export job {} cancelled", id);
+        log.info("Export job {} removed", id);
         return true;
     }
 
@@ -221,33 +287,45 @@ public class ExportJobs implements DisposableBean {
         Request request = job.request;
         Path jobDir = dir.resolve(job.id);
         long started = System.nanoTime();
+        ExportElements elements = ExportElements.of(fhir, request.elements());
         List<Part> jobParts = parts.remove(job.id);
-        try (ErrorFile errors = new ErrorFile(jobDir.resolve(ERROR_FILE))) {
+        try (NdjsonFile errors = new NdjsonFile(jobDir.resolve(ERROR_FILE))) {
+            for (Note note : request.notes()) {
+                errors.write(outcome(fhir, OperationOutcome.IssueSeverity.WARNING,
+                        OperationOutcome.IssueType.fromCode(note.code()), note.diagnostics()));
+            }
             List<Output> outputs = new ArrayList<>();
+            // the Provenance the type pass wrote: the associated pass does not write them twice
+            Set<String> provenance = new HashSet<>();
             for (int i = 0; i < request.types().size(); i++) {
                 String type = request.types().get(i);
                 job.current = type;
                 Part part = jobParts == null ? null : jobParts.get(i);
                 Path file = jobDir.resolve(part == null ? type + ".ndjson" : part.file());
-                long count;
-                try {
-                    count = part == null ? exportType(job, type, file, errors) : writePart(job, part, file);
-                } catch (Cancelled c) {
-                    throw c;
-                } catch (RuntimeException e) {
-                    // the type's part of the file cannot be trusted: it goes, and the error file says so
-                    Files.deleteIfExists(file);
-                    errors.write(outcome(fhir, OperationOutcome.IssueType.EXCEPTION,
-                            type + ": the export of this type failed (" + e.getClass().getSimpleName() + ")"));
-                    log.warn("Export job {}: type {} failed: {}", job.id, type, e.getClass().getSimpleName());
-                    count = 0;
-                }
+                long count = guarded(job, type, errors, () -> part != null ? writePart(job, part, file)
+                        : exportType(job, type, file, errors, elements, PROVENANCE.equals(type) ? provenance : null));
                 if (count > 0) outputs.add(new Output(type, file.getFileName().toString(), count));
                 else Files.deleteIfExists(file);
                 job.outputs = List.copyOf(outputs);
                 job.errors = errors.count();
                 job.typesDone++;
                 save(job);
+            }
+            if (request.associated() != Associated.NONE) {
+                job.current = "associated " + PROVENANCE;
+                Path file = jobDir.resolve(ASSOCIATED_FILE);
+                long count = 0;
+                try (NdjsonFile associated = new NdjsonFile(file)) {
+                    for (String type : request.types()) {
+                        if (PROVENANCE.equals(type)) continue;
+                        count += guarded(job, "Provenance of " + type, errors,
+                                () -> exportAssociated(job, type, associated, provenance, errors, elements));
+                    }
+                }
+                if (count > 0) outputs.add(new Output(PROVENANCE, ASSOCIATED_FILE, count));
+                else Files.deleteIfExists(file);
+                job.outputs = List.copyOf(outputs);
+                job.typesDone++;
             }
             job.current = null;
             job.errors = errors.count();
@@ -265,6 +343,7 @@ public class ExportJobs implements DisposableBean {
                 return;
             }
             if (job.status != Status.FAILED) job.status = Status.COMPLETED;
+            job.finished = Instant.now().toString();
         }
         if (job.errors == 0) deleteQuietly(jobDir.resolve(ERROR_FILE));
         save(job);
@@ -272,61 +351,163 @@ public class ExportJobs implements DisposableBean {
                 (System.nanoTime() - started) / 1_000_000);
     }
 
-    private static long writePart(Job job, Part part, Path file) throws IOException {
-        long count = part.writer().write(file, () -> job.cancelled);
-        if (job.cancelled) throw new Cancelled();
-        job.written += count;
-        return count;
+    /** Writes a SQL on FHIR part; what it wrote goes when it fails (as a type's file does). */
+    private static long writePart(Job job, Part part, Path file) {
+        try {
+            long count = part.writer().write(file, () -> job.cancelled);
+            if (job.cancelled) throw new Cancelled();
+            job.written += count;
+            return count;
+        } catch (IOException e) {
+            deleteQuietly(file);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            deleteQuietly(file);
+            throw e;
+        }
     }
 
-    /** Streams one type into its file; the read may be retried by the driver, so every attempt starts both files over. */
-    private long exportType(Job job, String type, Path file, ErrorFile errors) {
+    /**
+     * One part of a job (a type, or the Provenance of a type): when it fails, what it wrote cannot be trusted (the part
+     * cleans up after itself), and the error file says so; the job goes on.
+     */
+    private long guarded(Job job, String part, NdjsonFile errors, java.util.function.LongSupplier export) {
+        try {
+            return export.getAsLong();
+        } catch (Cancelled c) {
+            throw c;
+        } catch (RuntimeException e) {
+            errors.write(outcome(fhir, OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueType.EXCEPTION,
+                    part + ": the export failed (" + e.getClass().getSimpleName() + ")"));
+            log.warn("Export job {}: {} failed: {}", job.id, part, e.getClass().getSimpleName());
+            return 0;
+        }
+    }
+
+    /**
+     * The query that binds the resources of {@code type} the job exports ({@code START+export-current}) and its
+     * parameters; null when a _typeFilter matched nothing.
+     */
+    private Map.Entry<String, Map<String, Object>> selection(Job job, String type) {
         Request request = job.request;
         Map<String, Object> params = new HashMap<>();
         params.put("type", type);
         params.put("since", request.since());
         params.put("until", request.transactionTime());
-        if (request.level() != Level.SYSTEM) params.put("paths", compartment.paths());
-        if (request.level() == Level.GROUP) params.put("patients", request.patients());
-        String query = switch (request.level()) {
-            case SYSTEM -> "export-type";
-            case PATIENT -> "export-compartment";
-            case GROUP -> "export-group";
-            case SQL -> throw new IllegalStateException("a SQL job writes its parts");
-        };
-        long writtenBefore = job.written;
-        ErrorFile.Mark errorsMark = errors.mark();
-        // the kick-off kept only types the caller reads at system level: the job reads them as the server's own work
-        return reader.stream(AccessContext.service("export " + request.owner()), query, params, timeout, result -> {
-            job.written = writtenBefore;
-            errors.rewind(errorsMark);
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
-                 JsonGenerator gen = JSON.getFactory().createGenerator(out)) {
-                gen.setRootValueSeparator(null);
-                return writeAll(job, result, gen, errors);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        params.put("paths", request.level() == Level.SYSTEM ? null : compartment.paths());
+        params.put("patients", request.patients());
+        String start;
+        List<String> filters = request.typeFilters().get(type);
+        if (filters != null) {
+            // the FHIR searches run as the kick-off's caller; a resource matched by any of them is exported
+            Set<String> keys = new LinkedHashSet<>();
+            for (String query : filters) keys.addAll(matcher.match(job.access, type, query, Integer.MAX_VALUE));
+            params.put("keys", List.copyOf(keys));
+            start = "export-keys";
+        } else if (request.level() == Level.SYSTEM) {
+            start = "export-type";
+        } else if (PROVENANCE.equals(type)) {
+            start = "export-provenance-compartment";
+        } else {
+            start = request.patients() != null ? "export-group" : "export-compartment";
+        }
+        return Map.entry(start + "+export-current", params);
     }
 
-    private long writeAll(Job job, Iterator<Record> result, JsonGenerator gen, ErrorFile errors) throws IOException {
-        long count = 0;
-        while (result.hasNext()) {
-            if (job.cancelled) throw new Cancelled();
-            Record r = result.next();
-            ObjectNode resource = withMeta(r.get("json").asString(null), r.get("versionId").asLong(), r.get("lastUpdated").asString());
-            if (resource == null) {
-                errors.write(outcome(fhir, OperationOutcome.IssueType.EXCEPTION,
-                        r.get("key").asString() + ": could not be exported, its stored JSON is not a resource"));
-                continue;
-            }
-            gen.writeTree(resource);
-            gen.writeRaw('\n');
-            count++;
-            job.written++;
+    /** Streams one type into its file; the read may be retried by the driver, so every attempt starts both files over. */
+    private long exportType(Job job, String type, Path file, NdjsonFile errors, ExportElements elements, Set<String> keys) {
+        Map.Entry<String, Map<String, Object>> selection = selection(job, type);
+        long writtenBefore = job.written;
+        NdjsonFile.Mark errorsMark = errors.mark();
+        try {
+            // the kick-off kept only types the caller reads at system level: the job reads them as the server's own work
+            return reader.stream(service(job), selection.getKey() + "+export-return", selection.getValue(), timeout, result -> {
+                job.written = writtenBefore;
+                errors.rewind(errorsMark);
+                if (keys != null) keys.clear();
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+                     JsonGenerator gen = JSON.getFactory().createGenerator(out)) {
+                    gen.setRootValueSeparator(null);
+                    long count = 0;
+                    while (result.hasNext()) {
+                        ObjectNode resource = prepare(job, result.next(), errors, elements, keys);
+                        if (resource == null) continue;
+                        gen.writeTree(resource);
+                        gen.writeRaw('\n');
+                        count++;
+                    }
+                    return count;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (RuntimeException e) {
+            deleteQuietly(file);
+            throw e;
         }
-        return count;
+    }
+
+    /**
+     * Appends the Provenance of the exported resources of {@code type} (those not written yet) to {@code out}; a
+     * retried read rewinds it, the error file and the keys seen to where this type began.
+     */
+    private long exportAssociated(Job job, String type, NdjsonFile out, Set<String> seen, NdjsonFile errors,
+                                  ExportElements elements) {
+        Map.Entry<String, Map<String, Object>> selection = selection(job, type);
+        Map<String, Object> params = new HashMap<>(selection.getValue());
+        params.put("perResource", job.request.associated() == Associated.LATEST ? 1 : Integer.MAX_VALUE);
+        long writtenBefore = job.written;
+        NdjsonFile.Mark mark = out.mark();
+        NdjsonFile.Mark errorsMark = errors.mark();
+        Set<String> added = new HashSet<>();
+        try {
+            return reader.stream(service(job), selection.getKey() + "+export-associated+export-return", params, timeout, result -> {
+                job.written = writtenBefore;
+                out.rewind(mark);
+                errors.rewind(errorsMark);
+                seen.removeAll(added);
+                added.clear();
+                long count = 0;
+                while (result.hasNext()) {
+                    Record r = result.next();
+                    if (seen.contains(r.get("key").asString())) continue;
+                    ObjectNode resource = prepare(job, r, errors, elements, added);
+                    if (resource == null) continue;
+                    out.write(resource.toString());
+                    count++;
+                }
+                seen.addAll(added);
+                return count;
+            });
+        } catch (RuntimeException e) {
+            out.rewind(mark);
+            seen.removeAll(added);
+            throw e;
+        }
+    }
+
+    private static AccessContext service(Job job) {
+        return AccessContext.service("export " + job.request.owner());
+    }
+
+    /**
+     * A row as it is written: the stored JSON with the server's meta, attachment URLs absolute, cut to _elements; null
+     * (and an entry in the error file) when the stored JSON is not a resource. Its key goes to {@code keys} if given.
+     */
+    private ObjectNode prepare(Job job, Record r, NdjsonFile errors, ExportElements elements, Set<String> keys) {
+        if (job.cancelled) throw new Cancelled();
+        ObjectNode resource = withMeta(r.get("json").asString(null), r.get("versionId").asLong(), r.get("lastUpdated").asString());
+        if (resource == null) {
+            errors.write(outcome(fhir, OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueType.EXCEPTION,
+                    r.get("key").asString() + ": could not be exported, its stored JSON is not a resource"));
+            return null;
+        }
+        String type = r.get("type").asString();
+        attachments.absolutize(type, resource, job.request.base() + "/fhir");
+        if (elements != null) elements.apply(type, resource);
+        if (keys != null) keys.add(r.get("key").asString());
+        job.written++;
+        return resource;
     }
 
     /** The stored JSON with the server's version and time in meta (as a read returns it); null when unreadable. */
@@ -345,12 +526,17 @@ public class ExportJobs implements DisposableBean {
         return resource;
     }
 
-    /** An OperationOutcome with one error issue, as compact JSON (error files, status and kick-off responses). */
+    /** An OperationOutcome with one error issue, as compact JSON (status and kick-off responses). */
     static String outcome(FhirContext fhir, OperationOutcome.IssueType code, String diagnostics) {
+        return outcome(fhir, code == OperationOutcome.IssueType.INFORMATIONAL
+                ? OperationOutcome.IssueSeverity.INFORMATION : OperationOutcome.IssueSeverity.ERROR, code, diagnostics);
+    }
+
+    /** An OperationOutcome with one issue, as compact JSON (a line of the error file). */
+    static String outcome(FhirContext fhir, OperationOutcome.IssueSeverity severity, OperationOutcome.IssueType code,
+                          String diagnostics) {
         OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue().setSeverity(code == OperationOutcome.IssueType.INFORMATIONAL
-                ? OperationOutcome.IssueSeverity.INFORMATION : OperationOutcome.IssueSeverity.ERROR)
-                .setCode(code).setDiagnostics(diagnostics);
+        outcome.addIssue().setSeverity(severity).setCode(code).setDiagnostics(diagnostics);
         return fhir.newJsonParser().encodeResourceToString(outcome);
     }
 
@@ -360,13 +546,13 @@ public class ExportJobs implements DisposableBean {
         }
     }
 
-    /** The job's error file, appended line by line; a retried read rewinds it to where its type began. */
-    private static final class ErrorFile implements AutoCloseable {
+    /** An NDJSON file appended line by line (the error file, the associated Provenance); a retried read rewinds it. */
+    private static final class NdjsonFile implements AutoCloseable {
         private final FileChannel channel;
         private final OutputStream out;
         private long count;
 
-        ErrorFile(Path path) throws IOException {
+        NdjsonFile(Path path) throws IOException {
             channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             out = Channels.newOutputStream(channel);
         }
@@ -423,7 +609,10 @@ public class ExportJobs implements DisposableBean {
         }
     }
 
-    /** Jobs of an earlier run: kept for their clients (see {@link #failInterrupted}). */
+    /**
+     * Jobs of an earlier run: kept for their clients; one the stop interrupted is failed, and what it had written is
+     * deleted (never served half-written).
+     */
     private void load() {
         if (!Files.isDirectory(dir)) return;
         try (Stream<Path> dirs = Files.list(dir)) {
@@ -431,6 +620,15 @@ public class ExportJobs implements DisposableBean {
                 Path file = d.resolve(JOB_FILE);
                 if (!Files.isRegularFile(file)) continue;
                 Job job = JSON.readValue(file.toFile(), Job.class);
+                if (job.status == Status.QUEUED || job.status == Status.RUNNING) {
+                    job.status = Status.FAILED;
+                    job.message = "the server stopped during the export";
+                    job.finished = Instant.now().toString();
+                    try (Stream<Path> files = Files.list(d)) {
+                        files.filter(f -> !f.getFileName().toString().startsWith(JOB_FILE)).forEach(ExportJobs::deleteQuietly);
+                    }
+                    save(job);
+                }
                 jobs.put(job.id, job);
             }
         } catch (IOException e) {
@@ -438,46 +636,21 @@ public class ExportJobs implements DisposableBean {
         }
     }
 
-    /**
-     * Once a server is up, a job found queued or running was interrupted by a stop or a crash: it is failed and its
-     * partial files go. Not in one-shot commands, which may share the export directory with a running server (an
-     * external Neo4j).
-     */
-    @EventListener
-    public void failInterrupted(ApplicationReadyEvent event) {
-        if (event.getApplicationContext() instanceof WebServerApplicationContext) failInterrupted();
-    }
-
-    void failInterrupted() {
-        for (Job job : jobs.values()) {
-            if (job.status == Status.QUEUED || job.status == Status.RUNNING) {
-                job.status = Status.FAILED;
-                job.message = "the server stopped during the export: start a new one";
-                deleteOutputs(job);
-                save(job);
-                log.info("Export job {} was interrupted by a stop: failed", job.id);
-            }
+    /** Deletes the jobs that finished longer than the retention period ago. */
+    void expire() {
+        for (Job job : List.copyOf(jobs.values())) {
+            if (expired(job)) remove(job.id);
         }
     }
 
     /** A failed job's files but job.json: no client reads half an export. */
     private void deleteOutputs(Job job) {
         try (Stream<Path> files = Files.list(dir.resolve(job.id))) {
-            files.filter(f -> !f.getFileName().toString().equals(JOB_FILE)).forEach(ExportJobs::deleteQuietly);
+            files.filter(f -> !f.getFileName().toString().startsWith(JOB_FILE)).forEach(ExportJobs::deleteQuietly);
         } catch (IOException e) {
             log.warn("Export job {}: files not deleted: {}", job.id, e.getClass().getSimpleName());
         }
         job.outputs = List.of();
-    }
-
-    /** Deletes finished jobs older than the retention period. */
-    void expire() {
-        Instant cutoff = Instant.now().minus(retention);
-        for (Job job : List.copyOf(jobs.values())) {
-            if (job.status != Status.RUNNING && job.status != Status.QUEUED && Instant.parse(job.created).isBefore(cutoff)) {
-                remove(job.id);
-            }
-        }
     }
 
     private void deleteFiles(String id) {
