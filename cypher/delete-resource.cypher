@@ -1,7 +1,8 @@
 // FHIR delete, through the single writer: the current version is kept as a Version and the node becomes a tombstone
 // (deleted = true, versionId + 1, no content, none of the facts analytics read). The relationships derived from its
 // content go (outgoing references and codings, which carry a path, identifiers, and a document's NLP mentions), and
-// so does a deleted encounter's place in its patient's journey (NEXT), the patient being marked for relinking.
+// so does a deleted encounter's place in its patient's journey (NEXT), the patient being marked for relinking (a
+// deleted patient is marked too: relinking drops its chain).
 // References from other resources to it stay: FHIR allows dangling references, and a re-creation (an update) finds
 // them in place. Its search values (sp.*) go too.
 // $key; returns the tombstone's versionId, no row when the key is unknown, a placeholder or already deleted.
@@ -13,6 +14,10 @@ WITH n
 CALL (n) {
   MATCH (n:Encounter)-[:SUBJECT]->(p:Patient)
   SET p.journeyDirty = true
+}
+CALL (n) {
+  WITH n WHERE n:Patient
+  SET n.journeyDirty = true
 }
 CALL (n) {
   MATCH (n)-[old]-()

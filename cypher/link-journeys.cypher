@@ -1,6 +1,7 @@
 // Each patient's encounters chained in time: (:Patient)-[:FIRST_ENCOUNTER]->(:Encounter)-[:NEXT]->(:Encounter)...
 // Rebuilt for resources marked journeyDirty by the writer, $limit at a time (the caller repeats until none is left);
-// ties in time are broken by key so the chain is deterministic. A placeholder (or deleted) patient just loses the
+// ties in time are broken by key so the chain is deterministic. A deleted patient loses its chain (its encounters may
+// still name it, but nothing follows a tombstone's journey: the chain would go stale); a placeholder just loses the
 // mark: the patient's own arrival (or re-creation) marks it again. Returns the keys of the patients relinked (none: done).
 MATCH (p:Resource {journeyDirty: true})
 WITH p LIMIT $limit
@@ -8,7 +9,7 @@ REMOVE p.journeyDirty
 WITH collect(p) AS marked
 CALL (marked) {
   UNWIND marked AS p
-  WITH p WHERE p:Patient AND p.deleted IS NULL
+  WITH p WHERE p:Patient
   CALL (p) {
     MATCH (p)-[f:FIRST_ENCOUNTER]->()
     DELETE f
@@ -17,6 +18,7 @@ CALL (marked) {
     MATCH (p)<-[:SUBJECT]-(:Encounter)-[nx:NEXT]->()
     DELETE nx
   }
+  WITH p WHERE p.deleted IS NULL
   CALL (p) {
     MATCH (p)<-[:SUBJECT]-(e:Encounter)
     WITH p, e ORDER BY e.time, e.key

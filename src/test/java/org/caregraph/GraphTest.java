@@ -81,7 +81,7 @@ public abstract class GraphTest {
     /** Every scope there is, at system level: what the tests of the APIs themselves use (security has its own tests). */
     public static final List<String> ALL_SCOPES = List.of("system/*.cruds", "system/caregraph.cypher",
             "system/caregraph.sql", "system/caregraph.import", "system/caregraph.nlp", "system/caregraph.metrics",
-            "system/caregraph.analytics");
+            "system/caregraph.analytics", "system/caregraph.admin");
     /** one system token per application context (each has its own signing keys) */
     private static final Map<TokenIssuer, String> SYSTEM_TOKENS = new java.util.concurrent.ConcurrentHashMap<>();
 

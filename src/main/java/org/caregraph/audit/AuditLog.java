@@ -183,6 +183,15 @@ public final class AuditLog implements AutoCloseable {
         return index;
     }
 
+    /**
+     * The last record written: its sequence number and chain hash (seq 0 and the genesis hash before the first). It
+     * may not be flushed yet: its request is not answered before it is.
+     */
+    public Map.Entry<Long, String> last() {
+        Tail t = tail;
+        return Map.entry(t.seq(), t.hash());
+    }
+
     /** How many flushes (fsyncs) appends have waited for since the log was opened. */
     public long flushes() {
         return flushes.get();

@@ -3,6 +3,9 @@ package org.caregraph.audit;
 import ca.uhn.fhir.context.FhirContext;
 import jakarta.servlet.Filter;
 import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import org.caregraph.admin.AuditPosition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -16,7 +19,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-public class AuditTrail implements AutoCloseable {
+public class AuditTrail implements AutoCloseable, AuditPosition {
     private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
 
     private final AuditLog auditLog;
@@ -54,6 +57,13 @@ public class AuditTrail implements AutoCloseable {
     /** The log (its size and flush count: what the benchmark reports of group commit). */
     public AuditLog log() {
         return auditLog;
+    }
+
+    /** Where the log stands, for a backup's cut (empty before the first record). */
+    @Override
+    public Optional<Mark> current() {
+        Map.Entry<Long, String> last = auditLog.last();
+        return last.getKey() == 0 ? Optional.empty() : Optional.of(new Mark(last.getKey(), last.getValue()));
     }
 
     @Override

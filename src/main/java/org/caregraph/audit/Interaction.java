@@ -24,7 +24,7 @@ record Interaction(String type, String subtype, String action, String operation,
     static final String REST = "http://terminology.hl7.org/CodeSystem/audit-event-type|rest";
     static final String DICOM = "http://dicom.nema.org/resources/ontology/DCM";
     static final String RESTFUL = "http://hl7.org/fhir/restful-interaction";
-    /** CareGraph's own subtypes: graphql, cypher, sql, import, import-status, nlp, export-status, export-cancel, export-download. */
+    /** CareGraph's own subtypes: graphql, cypher, sql, import, import-status, nlp, export-status, export-cancel, export-download, backup. */
     static final String CAREGRAPH_SUBTYPES = "http://caregraph.org/fhir/CodeSystem/audit-event-subtype";
     /** The request attribute where {@link AuditEventProvider}'s HAPI hook leaves HAPI's operation type. */
     static final String HAPI_OPERATION = Interaction.class.getName() + ".hapi";
@@ -44,6 +44,10 @@ record Interaction(String type, String subtype, String action, String operation,
                     ? caregraph(DICOM + "|110107", "import", "C", null, true)
                     : caregraph(REST, "import-status", "R", segments.size() > 1 ? segments.get(1) : null, false);
             case "export" -> export(method, segments);
+            // a backup streams the whole store: recorded as an export before its first byte leaves
+            case "admin" -> segments.size() == 2 && segments.get(1).equals("backup")
+                    ? new Interaction(DICOM + "|110106", CAREGRAPH_SUBTYPES + "|backup", "R", null, null, null, null, false, true)
+                    : null;
             default -> null;
         };
     }

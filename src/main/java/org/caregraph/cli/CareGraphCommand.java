@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
         description = "Patient knowledge store: FHIR R4 on a Neo4j graph.",
         subcommands = {ServeCommand.class, ImportCommand.class, StatsCommand.class, BenchCommand.class, ApiBenchCommand.class, LoadBenchCommand.class,
                 NlpCommand.class, TerminologyCommand.class, ReindexCommand.class, ClientsCommand.class, UsersCommand.class,
-                KeysCommand.class, TokenCommand.class, AuditCommand.class, SqlCommand.class, SqlBenchCommand.class})
+                KeysCommand.class, TokenCommand.class, AuditCommand.class, SqlCommand.class, SqlBenchCommand.class,
+                BackupCommand.class, RestoreCommand.class, CheckCommand.class})
 public class CareGraphCommand implements Runnable {
     @Override
     public void run() {

@@ -32,6 +32,13 @@ public class GraphOptions {
         return args;
     }
 
+    /** Where the graph is, for messages: the external Neo4j, or the data directory. */
+    String describe() {
+        String uri = neo4jUri != null ? neo4jUri : System.getenv("NEO4J_URI");
+        if (uri != null && !uri.isBlank()) return "the Neo4j at " + uri;
+        return "the data directory " + (dataDir != null ? dataDir : System.getenv().getOrDefault("CAREGRAPH_DATA_DIR", "data"));
+    }
+
     /** A command's work on one bean of the application. */
     interface BeanWork<T> {
         int run(T bean) throws Exception;

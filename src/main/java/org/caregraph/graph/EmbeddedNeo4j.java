@@ -219,6 +219,14 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         return home;
     }
 
+    /**
+     * Starts noting which nodes committed transactions change (see {@link ChangeWatch}) until the watch is closed: what
+     * an online backup must read again to make its copy a consistent cut.
+     */
+    public ChangeWatch watchChanges() {
+        return new ChangeWatch(dbms, GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+    }
+
     /** The password of user {@value #USER}: for the application's driver and for printing to the operator. */
     public String password() {
         return password;

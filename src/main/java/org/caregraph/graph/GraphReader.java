@@ -133,6 +133,29 @@ public class GraphReader {
     }
 
     /**
+     * The rows of {@code cypher/NAME.cypher} over the whole store, unfiltered and unchecked, for the server's own
+     * operations on the store as such (backup, consistency check): every node of every label, whoever's it is, so
+     * only a service context may ask. Not retried: what {@code reader} has written out cannot be taken back, so a
+     * failure is the caller's to report.
+     */
+    public <T> T streamAll(AccessContext access, String name, Map<String, ?> parameters, Duration timeout,
+                           Function<Iterator<Record>, T> reader) {
+        Objects.requireNonNull(access, "no access context: the graph is not read for nobody");
+        if (access.kind() != AccessContext.Kind.SERVICE) {
+            throw new AccessViolationException("whole-store reads are the server's own work");
+        }
+        return Timer.builder("caregraph.graph.reads").tag("query", name).register(meters).record(() -> {
+            try (var s = driver.session(org.neo4j.driver.SessionConfig.builder()
+                    .withDefaultAccessMode(org.neo4j.driver.AccessMode.READ).build());
+                 var tx = s.beginTransaction(TransactionConfig.builder().withTimeout(timeout).build())) {
+                T out = reader.apply(tx.run(Cypher.query(name), Values.value(new HashMap<>(parameters))));
+                tx.commit();
+                return out;
+            }
+        });
+    }
+
+    /**
      * Runs the analysts' own {@code cypher} (POST /cypher) in a read transaction with {@code timeout}: whole-graph
      * access, which only the Cypher capability grants, since such a query cannot be confined to a compartment.
      */

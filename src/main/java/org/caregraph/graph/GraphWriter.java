@@ -44,7 +44,9 @@ public class GraphWriter {
     private final WriteTransactions transactions;
     private final ApplicationEventPublisher events;
     private final PatientCompartment compartment;
-    private final ReentrantLock lock = new ReentrantLock();
+    // fair: a FHIR write waits for the batch being written, not for a whole bulk import (unfair, the importer would
+    // take the lock back batch after batch while the request threads wake up)
+    private final ReentrantLock lock = new ReentrantLock(true);
     // counts committed write transactions, so that in-memory read caches know when they are stale
     private final AtomicLong generation = new AtomicLong();
     /** The keys the transaction in progress wrote or deleted (only the lock holder touches it). */
@@ -484,7 +486,7 @@ public class GraphWriter {
      * targets of its compartment references (R4's compartment definition, {@link PatientCompartment}), conditional ones
      * as resolved, and a Patient itself.
      */
-    private List<String> compartments(ResourceRecord r, Map<String, String> resolved) {
+    List<String> compartments(ResourceRecord r, Map<String, String> resolved) {
         if (!compartment.types().contains(r.type())) return null;
         Set<String> out = new LinkedHashSet<>();
         if ("Patient".equals(r.type())) out.add(r.key());
@@ -564,6 +566,43 @@ public class GraphWriter {
     private static void requireUnrestricted(AccessContext access, String what) {
         java.util.Objects.requireNonNull(access, "no access context: the graph is not written for nobody");
         if (!access.unrestricted()) throw WriteRefusedException.forbidden(null, what + " are the server's own work");
+    }
+
+    /**
+     * caregraph restore: nodes of a backup as they were (labels, properties), each marked with its backup id until
+     * {@link #finishRestore} (backup/restore-nodes.cypher). Into an empty graph, as the server's own work.
+     *
+     * @param rows {@code {id, labels, props}}
+     * @return the nodes created
+     */
+    public long restoreNodes(AccessContext access, List<Map<String, Object>> rows) {
+        requireUnrestricted(access, "restores");
+        if (rows.isEmpty()) return 0;
+        return inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-nodes"), params("rows", rows))
+                .single().get("created").asLong());
+    }
+
+    /**
+     * caregraph restore: relationships between nodes restored by {@link #restoreNodes} (backup/restore-relationships.cypher).
+     *
+     * @param rows {@code {from, to, type, props}}, the ends by backup id
+     * @return the relationships created: fewer than the rows when an end is not restored
+     */
+    public long restoreRelationships(AccessContext access, List<Map<String, Object>> rows) {
+        requireUnrestricted(access, "restores");
+        if (rows.isEmpty()) return 0;
+        return inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-relationships"), params("rows", rows))
+                .single().get("created").asLong());
+    }
+
+    /** caregraph restore, last write: the restored nodes lose their backup ids (backup/restore-finish.cypher). */
+    public void finishRestore(AccessContext access) {
+        requireUnrestricted(access, "restores");
+        long done;
+        do {
+            done = inWriteTransaction(access, tx -> tx.run(Cypher.query("backup/restore-finish"), params("limit", 10_000))
+                    .single().get("done").asLong());
+        } while (done > 0);
     }
 
     /** How many write transactions have committed through this writer: a cache built at generation g is stale when it differs. */

@@ -109,6 +109,17 @@ final class WriteTransactions {
             case Short s -> (long) s;
             case Byte b -> (long) b;
             case Float f -> (double) f;
+            // a driver's duration or point (a restored backup's values) as the embedded store takes them
+            case Value v when "DURATION".equals(v.type().name()) -> {
+                var d = v.asIsoDuration();
+                yield org.neo4j.values.storable.DurationValue.duration(d.months(), d.days(), d.seconds(), d.nanoseconds());
+            }
+            case Value v when "POINT".equals(v.type().name()) -> {
+                var p = v.asPoint();
+                var crs = org.neo4j.values.storable.CoordinateReferenceSystem.get(p.srid());
+                yield Double.isNaN(p.z()) ? org.neo4j.values.storable.Values.pointValue(crs, p.x(), p.y())
+                        : org.neo4j.values.storable.Values.pointValue(crs, p.x(), p.y(), p.z());
+            }
             case Map<?, ?> m -> {
                 Map<String, Object> out = new HashMap<>(m.size() * 2);
                 m.forEach((k, v) -> out.put((String) k, asBolt(v)));

@@ -37,13 +37,13 @@ class ImportController {
 
     record JobView(String id, ImportJobs.Status status, List<String> inputs, String submitted, String started,
                    String finished, long files, long read, long imported, long written, long unchanged, long failed,
-                   double resourcesPerSecond, String message, String errorReport) {
+                   double resourcesPerSecond, String message, String errorReport, int resumed) {
         static JobView of(ImportJobs.Job j) {
             ImportProgress p = j.progress();
             return new JobView(j.id(), j.status(), j.inputs(), String.valueOf(j.submitted()),
                     j.started() == null ? null : j.started().toString(), j.finished() == null ? null : j.finished().toString(),
                     p.files(), p.read(), p.imported(), p.written(), p.unchanged(), p.failed(), Math.round(p.perSecond()), j.message(),
-                    "/import/" + j.id() + "/errors");
+                    "/import/" + j.id() + "/errors", j.resumed());
         }
     }
 

@@ -21,35 +21,58 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Comparator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
  * Asynchronous import jobs (like HealthLake's StartFHIRImportJob): submitted, queued, run one at a time by the single
- * writer, with counts to poll and an NDJSON error report to fetch. Jobs live for the life of the process.
+ * writer, with counts to poll and an NDJSON error report to fetch. Each job is kept as a file in the work directory
+ * ({@code import-<id>.json}, beside its error report) for the retention period, so it survives a restart: a job a stop
+ * or a crash interrupted (queued or running) runs again from the start once the server is up, under the same id. That
+ * converges: the importer skips resources whose content is stored already (no new version), so nothing is lost or
+ * doubled.
  */
 @Component
 public class ImportJobs implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(ImportJobs.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public enum Status { QUEUED, RUNNING, COMPLETED, COMPLETED_WITH_ERRORS, FAILED }
 
     /** A job as callers see it. */
     public static final class Job {
-        private final String id = UUID.randomUUID().toString();
+        private final String id;
         private final List<String> inputs;
-        private final Instant submitted = Instant.now();
+        /** for a trusted job (files named on the command line): the files themselves, run again as they are */
+        private final List<ImportInput> trustedFiles;
+        private final Instant submitted;
         private final Path errorReport;
         private volatile Status status = Status.QUEUED;
         private volatile Instant started;
         private volatile Instant finished;
         private volatile ImportProgress progress = new ImportProgress(0, 0, 0, 0, 0, 0);
         private volatile String message;
+        private volatile int resumed;
 
-        Job(List<String> inputs, Path workDir) {
+        Job(List<String> inputs, List<ImportInput> trustedFiles, Path workDir) {
+            this(UUID.randomUUID().toString(), inputs, trustedFiles, Instant.now(), workDir);
+        }
+
+        private Job(String id, List<String> inputs, List<ImportInput> trustedFiles, Instant submitted, Path workDir) {
+            this.id = id;
             this.inputs = inputs;
+            this.trustedFiles = trustedFiles;
+            this.submitted = submitted;
             this.errorReport = workDir.resolve("import-" + id + "-errors.ndjson");
         }
 
@@ -62,6 +85,42 @@ public class ImportJobs implements DisposableBean {
         public ImportProgress progress() { return progress; }
         public String message() { return message; }
         public Path errorReport() { return errorReport; }
+        /** How many times a restart ran this job again. */
+        public int resumed() { return resumed; }
+
+        boolean done() {
+            return status != Status.QUEUED && status != Status.RUNNING;
+        }
+    }
+
+    /** A job as its file keeps it. */
+    record Saved(String id, List<String> inputs, List<SavedFile> trustedFiles, String submitted, Status status,
+                 String started, String finished, ImportProgress progress, String message, int resumed) {
+        static Saved of(Job j) {
+            return new Saved(j.id, j.inputs, j.trustedFiles == null ? null
+                    : j.trustedFiles.stream().map(f -> new SavedFile(f.path().toAbsolutePath().toString(), f.name())).toList(),
+                    j.submitted.toString(), j.status, str(j.started), str(j.finished), j.progress, j.message, j.resumed);
+        }
+
+        Job job(Path workDir) {
+            Job j = new Job(id, inputs, trustedFiles == null ? null
+                    : trustedFiles.stream().map(f -> new ImportInput(Path.of(f.path()), f.name())).toList(),
+                    Instant.parse(submitted), workDir);
+            j.status = status;
+            j.started = started == null ? null : Instant.parse(started);
+            j.finished = finished == null ? null : Instant.parse(finished);
+            if (progress != null) j.progress = progress;
+            j.message = message;
+            j.resumed = resumed;
+            return j;
+        }
+
+        private static String str(Instant t) {
+            return t == null ? null : t.toString();
+        }
+    }
+
+    record SavedFile(String path, String name) {
     }
 
     private final Importer importer;
@@ -78,8 +137,12 @@ public class ImportJobs implements DisposableBean {
     private final Counter written;
     private final Counter unchanged;
     private final Counter rejected;
+    private final Duration retention;
+    /** set when the application stops: an interrupted job then stays unfinished in its file, to run again */
+    private volatile boolean stopping;
 
-    public ImportJobs(Importer importer, ImportProperties props, MeterRegistry meters) {
+    public ImportJobs(Importer importer, ImportProperties props, MeterRegistry meters,
+                      @Value("${caregraph.import.retention:24h}") Duration retention) {
         this.importer = importer;
         this.props = props;
         this.resolver = new InputResolver(props);
@@ -89,6 +152,8 @@ public class ImportJobs implements DisposableBean {
         this.rejected = resources(meters, "rejected");
         // every outcome from the start, at 0: a dashboard shows "no failed jobs" rather than no data
         for (Status s : List.of(Status.COMPLETED, Status.COMPLETED_WITH_ERRORS, Status.FAILED)) jobs(s);
+        this.retention = retention;
+        load();
     }
 
     private Counter jobs(Status status) {
@@ -128,12 +193,17 @@ public class ImportJobs implements DisposableBean {
 
     /** Queues an import of files the operator named on the command line (trusted: not confined to the root). */
     public Job submitTrusted(List<ImportInput> inputs) {
-        return queue(inputs.stream().map(ImportInput::name).toList(), List.of(new InputResolver.Files_(inputs)));
+        Job job = new Job(inputs.stream().map(ImportInput::name).toList(), List.copyOf(inputs), props.workDir());
+        return queue(job, List.of(new InputResolver.Files_(inputs)));
     }
 
     private Job queue(List<String> names, List<InputResolver.Resolved> resolved) {
-        Job job = new Job(names, props.workDir());
+        return queue(new Job(names, null, props.workDir()), resolved);
+    }
+
+    private Job queue(Job job, List<InputResolver.Resolved> resolved) {
         jobs.put(job.id, job);
+        save(job);
         runner.submit(() -> run(job, resolved));
         return job;
     }
@@ -149,6 +219,7 @@ public class ImportJobs implements DisposableBean {
     private void run(Job job, List<InputResolver.Resolved> resolved) {
         job.started = Instant.now();
         job.status = Status.RUNNING;
+        save(job);
         List<Path> downloads = new ArrayList<>();
         try (ErrorReport errors = new ErrorReport(job.errorReport)) {
             List<ImportInput> inputs = new ArrayList<>();
@@ -172,12 +243,18 @@ public class ImportJobs implements DisposableBean {
             job.progress = done;
             job.status = done.failed() > 0 ? Status.COMPLETED_WITH_ERRORS : Status.COMPLETED;
         } catch (Exception e) {
-            job.message = e.getMessage();
-            job.status = Status.FAILED;
-            log.warn("Import job {} failed: {}", job.id, e.getClass().getSimpleName());
+            if (!stopping) {
+                job.message = e.getMessage();
+                job.status = Status.FAILED;
+                log.warn("Import job {} failed: {}", job.id, e.getClass().getSimpleName());
+            }
         } finally {
-            job.finished = Instant.now();
-            jobs(job.status).increment();
+            // a job the stop interrupted stays RUNNING in its file: the next start runs it again
+            if (!stopping) {
+                job.finished = Instant.now();
+                jobs(job.status).increment();
+                save(job);
+            }
             for (Path p : downloads) {
                 try {
                     Files.deleteIfExists(p);
@@ -201,8 +278,77 @@ public class ImportJobs implements DisposableBean {
         return file;
     }
 
+    /** Keeps the job's state in its file (written aside and moved over, so a crash leaves the old or the new one). */
+    private void save(Job job) {
+        try {
+            Files.createDirectories(props.workDir());
+            Path file = jobFile(job.id);
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writeValue(tmp.toFile(), Saved.of(job));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.warn("Import job {}: its state could not be saved ({})", job.id, e.getClass().getSimpleName());
+        }
+    }
+
+    private Path jobFile(String id) {
+        return props.workDir().resolve("import-" + id + ".json");
+    }
+
+    /** Jobs of earlier runs: finished ones kept for the retention period, interrupted ones to run again (see {@link #resume}). */
+    private void load() {
+        if (!Files.isDirectory(props.workDir())) return;
+        Instant cutoff = Instant.now().minus(retention);
+        try (var files = Files.list(props.workDir())) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("import-[0-9a-f-]+\\.json")).toList()) {
+                try {
+                    Job job = JSON.readValue(f.toFile(), Saved.class).job(props.workDir());
+                    if (job.done() && job.finished != null && job.finished.isBefore(cutoff)) {
+                        Files.deleteIfExists(job.errorReport);
+                        Files.deleteIfExists(f);
+                    } else {
+                        jobs.put(job.id, job);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    log.warn("Import job file {} could not be read: {}", f.getFileName(), e.getClass().getSimpleName());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Import jobs in {} could not be listed: {}", props.workDir(), e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Once a server is up (not in one-shot commands), jobs an earlier run left queued or running run again, from the
+     * start: their files are read again (a caller's inputs resolved again under the same rules), what is stored
+     * already is skipped.
+     */
+    @EventListener
+    public void resume(ApplicationReadyEvent event) {
+        if (!(event.getApplicationContext() instanceof WebServerApplicationContext)) return;
+        for (Job job : jobs.values().stream().filter(j -> !j.done()).sorted(Comparator.comparing(Job::submitted)).toList()) {
+            job.resumed++;
+            job.status = Status.QUEUED;
+            job.message = "resumed after a restart";
+            try {
+                List<InputResolver.Resolved> resolved = new ArrayList<>();
+                if (job.trustedFiles != null) resolved.add(new InputResolver.Files_(job.trustedFiles));
+                else for (String input : job.inputs) resolved.add(resolver.resolve(input));
+                save(job);
+                runner.submit(() -> run(job, resolved));
+                log.info("Import job {} resumed after a restart", job.id);
+            } catch (InputResolver.Refused e) {
+                job.status = Status.FAILED;
+                job.message = "could not resume after a restart: " + e.getMessage();
+                job.finished = Instant.now();
+                save(job);
+            }
+        }
+    }
+
     @Override
     public void destroy() {
+        stopping = true;
         runner.shutdownNow();
     }
 }

@@ -16,6 +16,7 @@ public enum CareGraphScope {
     IMPORT("system/caregraph.import", "import jobs (POST /import)"),
     NLP("system/caregraph.nlp", "the NLP service (POST /nlp)"),
     METRICS("system/caregraph.metrics", "operational endpoints beyond liveness and readiness (/actuator/*)"),
+    ADMIN("system/caregraph.admin", "the store's operations: backup of the whole graph, consistency check (/admin/*)"),
     ANALYTICS_USER("user/caregraph.analytics", "population analytics with small cells suppressed (pathways, cohorts, similar patients)"),
     ANALYTICS_SYSTEM("system/caregraph.analytics", "population analytics without suppression");
 

@@ -105,6 +105,7 @@ public class SecurityConfig {
                         .requestMatchers("/import", "/import/**").hasAuthority(authority(CareGraphScope.IMPORT))
                         .requestMatchers("/nlp").hasAuthority(authority(CareGraphScope.NLP))
                         .requestMatchers("/actuator/**").hasAuthority(authority(CareGraphScope.METRICS))
+                        .requestMatchers("/admin/**").hasAuthority(authority(CareGraphScope.ADMIN))
                         .anyRequest().authenticated())
                 .oauth2ResourceServer(o -> o.authenticationManagerResolver(issuers(props, contexts, keys, urls))
                         .authenticationEntryPoint(errors).accessDeniedHandler(errors));

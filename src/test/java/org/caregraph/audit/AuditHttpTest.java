@@ -262,6 +262,17 @@ class AuditHttpTest extends GraphTest {
         assertRecorded("export-download", "R", "4", Set.of());
     }
 
+    @Test
+    void aBackupOfTheWholeStoreIsRecordedAsAnExportBeforeItsFirstByte() throws Exception {
+        assertThat(get(systemToken(), "/admin/backup").statusCode()).isEqualTo(200);
+        AuditEvent e = recorded();
+        assertThat(codes(e.getSubtype())).containsExactly("backup");
+        assertThat(e.getType().getCode()).isEqualTo("110106");
+        assertThat(e.getOutcomeDesc()).isEqualTo("HTTP 200, recorded before the answer was streamed");
+        assertThat(get(token("other-client", null, null, List.of("system/*.rs")), "/admin/backup").statusCode()).isEqualTo(403);
+        assertRecorded("backup", "R", "4", Set.of());
+    }
+
     /** An AuditEvent search's entries, answered 200. */
     private List<AuditEvent> events(String token, String query) throws Exception {
         HttpResponse<String> r = get(token, "/fhir/AuditEvent" + query);

@@ -4,19 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.caregraph.CliProcess;
+import org.caregraph.Fixtures;
 import org.caregraph.GraphTest;
 import org.caregraph.graph.GraphStats;
 import org.junit.jupiter.api.Test;
@@ -31,32 +29,10 @@ class CliImportResumeTest extends GraphTest {
     private static final Pattern WRITTEN = Pattern.compile("([\\d,]+) written");
     @TempDir Path dir;
 
-    /** ~9,000 resources: the Synthea sample ten times over under fresh ids, as NDJSON. */
-    private Path population() throws IOException {
-        Path out = dir.resolve("population.ndjson");
-        try (Writer w = Files.newBufferedWriter(out)) {
-            for (int copy = 0; copy < 10; copy++) {
-                for (File f : SYNTHEA.toFile().listFiles()) {
-                    String text = Files.readString(f.toPath()).replace("urn:uuid:", "urn:uuid:c" + copy);
-                    JsonNode bundle = JSON.readTree(text);
-                    for (JsonNode e : bundle.get("entry")) {
-                        ObjectNode r = (ObjectNode) e.get("resource");
-                        r.put("id", "c" + copy + r.get("id").asText());
-                    }
-                    w.write(JSON.writeValueAsString(bundle));
-                    w.write('\n');
-                }
-            }
-        }
-        return out;
-    }
-
     private Process cli(Path data, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--data-dir", data.toString(), "--bolt-port", "0"));
-        return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--data-dir", data.toString(), "--bolt-port", "0"));
+        return CliProcess.command(dir, all.toArray(String[]::new)).start();
     }
 
     private static String run(Process p) throws Exception {
@@ -69,7 +45,9 @@ class CliImportResumeTest extends GraphTest {
     @Test
     void aKilledImportRunAgainEndsWithTheSameGraphAsAnUninterruptedOne() throws Exception {
         requireFixture();
-        Path input = population();
+        // ~9,000 resources: the Synthea sample ten times over under fresh ids
+        Path input = dir.resolve("population.ndjson");
+        Fixtures.copies(input, 10);
         Path data = dir.resolve("graph");
 
         Process first = cli(data, "import", input.toString(), "--batch-size", "200", "--progress-ms", "0");

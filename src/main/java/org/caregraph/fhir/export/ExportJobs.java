@@ -46,6 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -344,6 +347,7 @@ public class ExportJobs implements DisposableBean {
             job.status = Status.FAILED;
             log.warn("Export job {} failed: {}", job.id, e.getClass().getSimpleName());
         }
+        if (job.status == Status.FAILED) deleteOutputs(job);
         synchronized (job) {
             if (job.cancelled) {
                 deleteFiles(job.id);
@@ -650,6 +654,16 @@ public class ExportJobs implements DisposableBean {
         for (Job job : List.copyOf(jobs.values())) {
             if (expired(job)) remove(job.id);
         }
+    }
+
+    /** A failed job's files but job.json: no client reads half an export. */
+    private void deleteOutputs(Job job) {
+        try (Stream<Path> files = Files.list(dir.resolve(job.id))) {
+            files.filter(f -> !f.getFileName().toString().startsWith(JOB_FILE)).forEach(ExportJobs::deleteQuietly);
+        } catch (IOException e) {
+            log.warn("Export job {}: files not deleted: {}", job.id, e.getClass().getSimpleName());
+        }
+        job.outputs = List.of();
     }
 
     private void deleteFiles(String id) {

@@ -237,7 +237,9 @@ public class GraphSearch implements ResourceMatcher {
                 p.put("limit", INCLUDE_LIMIT);
                 found.addAll(reader.list(access, referencing.query("search/rows"), p, Row::of));
             }
-            frontier = found.stream().filter(r -> seen.add(r.key())).toList();
+            // in key order: the same page of the same data answers the same bytes, whatever the store's internal ids
+            // (a restored store, a replica)
+            frontier = found.stream().filter(r -> seen.add(r.key())).sorted(java.util.Comparator.comparing(Row::key)).toList();
             out.addAll(frontier);
         }
         return out;

@@ -18,7 +18,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Export jobs are files: a new instance (a restarted server) finds the finished ones with their outputs, fails one the
- * stop interrupted, and deletes those past the retention period.
+ * stop interrupted (deleting its partial files), and deletes those past the retention period.
  */
 class ExportJobsRestartTest extends GraphTest {
     @Autowired private FhirContext fhir;
@@ -52,6 +52,8 @@ class ExportJobsRestartTest extends GraphTest {
         Files.writeString(interrupted.resolve("job.json"), "{\"id\":\"interrupted\",\"created\":\"" + Instant.now()
                 + "\",\"status\":\"RUNNING\",\"request\":{\"types\":[\"Patient\"],\"owner\":\"test\"}}");
 
+        Files.writeString(interrupted.resolve("Patient.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"half\"}\n");
+
         ExportJobs restarted = jobs(dir, Duration.ofHours(24));
         ExportJobs.Job found = restarted.get(OWNER, done.id).orElseThrow();
         assertThat(found.status).isEqualTo(ExportJobs.Status.COMPLETED);
@@ -59,6 +61,8 @@ class ExportJobsRestartTest extends GraphTest {
         Path file = restarted.file(found, "Patient.ndjson").orElseThrow();
         assertThat(Files.readAllLines(file)).anyMatch(l -> l.contains("\"id\":\"" + id + "\""));
         assertThat(restarted.get(OWNER, "interrupted").orElseThrow().status).isEqualTo(ExportJobs.Status.FAILED);
+        assertThat(interrupted.resolve("Patient.ndjson")).as("an interrupted job's partial files go").doesNotExist();
+        assertThat(interrupted.resolve("job.json")).exists();
         restarted.destroy();
 
         ExportJobs later = jobs(dir, Duration.ZERO);
