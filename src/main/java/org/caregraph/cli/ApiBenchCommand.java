@@ -194,25 +194,9 @@ public class ApiBenchCommand implements Callable<Integer> {
                 r.put("p95Ms", round(BenchMath.percentile(ms, 95)));
                 r.put("xBaseline", round(median / baseline));
                 double dbMean = (dbSeconds(meters) - dbBefore) * 1000 / (ms.length + off.length);
-                String securityLine = "";
-                if (mirror != null) {
-                    double open = BenchMath.median(unsecured);
-                    r.put("medianMsWithoutSecurity", round(open));
-                    r.put("p95MsWithoutSecurity", round(BenchMath.percentile(unsecured, 95)));
-                    r.put("securityOverheadMs", round(median - open));
-                    r.put("securityOverheadPercent", round(100 * (median - open) / open));
-                    securityLine = String.format("   without security %.2f ms: %+.2f ms (%+.1f %%)", open, median - open, 100 * (median - open) / open);
-                }
                 r.put("databaseMsMean", round(dbMean));
-                String auditLine = "";
-                if (audit == Audit.compare) {
-                    double without = BenchMath.median(off);
-                    r.put("medianMsAuditOff", round(without));
-                    r.put("p95MsAuditOff", round(BenchMath.percentile(off, 95)));
-                    r.put("auditOverheadMs", round(median - without));
-                    r.put("auditOverheadPercent", round(100 * (median - without) / without));
-                    auditLine = String.format("   audit off %.2f ms: %+.2f ms (%+.1f %%)", without, median - without, 100 * (median - without) / without);
-                }
+                String compared = (mirror != null ? compared(r, median, unsecured, "WithoutSecurity", "security", "without security") : "")
+                        + (audit == Audit.compare ? compared(r, median, off, "AuditOff", "audit", "audit off") : "");
                 if (clients > 1) {
                     r.put("requestsPerSecond", Math.round(ms.length / (wall[0] / 1e9)));
                     if (audit == Audit.compare) r.put("requestsPerSecondAuditOff", Math.round(off.length / (wall[1] / 1e9)));
@@ -226,7 +210,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                 }
                 results.add(r);
                 System.err.printf("%-50s median %8.2f ms   p95 %8.2f ms   %6.1fx baseline   (database %.2f ms/request)%s%n",
-                        c.name(), median, BenchMath.percentile(ms, 95), median / baseline, dbMean, auditLine + securityLine);
+                        c.name(), median, BenchMath.percentile(ms, 95), median / baseline, dbMean, compared);
             }
             report.put("results", results);
             if (suites.contains("fhir")) report.put("export", export(base));
@@ -234,6 +218,19 @@ public class ApiBenchCommand implements Callable<Integer> {
             System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         }
         return 0;
+    }
+
+    /**
+     * Puts the median and p95 of {@code other} (the same requests without what is being measured) into {@code r} and
+     * the overhead of {@code median} over it; returns the line's text for it.
+     */
+    private static String compared(Map<String, Object> r, double median, double[] other, String suffix, String what, String label) {
+        double without = BenchMath.median(other);
+        r.put("medianMs" + suffix, round(without));
+        r.put("p95Ms" + suffix, round(BenchMath.percentile(other, 95)));
+        r.put(what + "OverheadMs", round(median - without));
+        r.put(what + "OverheadPercent", round(100 * (median - without) / without));
+        return String.format("   %s %.2f ms: %+.2f ms (%+.1f %%)", label, without, median - without, 100 * (median - without) / without);
     }
 
     /** Time spent in the graph's named read queries so far (GraphReader's timers), in seconds. */

@@ -157,17 +157,8 @@ class UiBrowserTest extends GraphQlTest {
 
     @Test
     void pathwaysFromAConceptFoundBySearch() throws IOException {
-        JsonNode concept = data("{ concepts(search: \"employment\", types: [CONDITION], first: 1) { concept { key system code } } }")
-                .at("/concepts/0/concept");
-        browser.open("/ui/pathways");
-        browser.find("[data-picker='Index concepts']").sendKeys("employment");
-        browser.waitFor("[data-concept='" + concept.get("key").asText() + "']").click();
-        WebElement support = browser.find("input[name=support]");
-        support.clear();
-        support.sendKeys("1");
-        browser.find("#run").click();
-        browser.waitFor("#cohort-size");
-        browser.settle();
+        JsonNode concept = employment();
+        runPathways(concept);
 
         JsonNode expected = data("query($s: [ConceptInput!]!) { pathways(start: $s, minSupport: 1) { cohortSize nodes { id } links { source } sequences { patients } } }",
                 "s", List.of(Map.of("system", concept.get("system").asText(), "code", concept.get("code").asText()))).get("pathways");
@@ -195,12 +186,29 @@ class UiBrowserTest extends GraphQlTest {
         String practitioner = "Practitioner/" + query("MATCH (pr:Practitioner) RETURN pr.id AS id ORDER BY id LIMIT 1")
                 .getFirst().get("id").asString();
         signIn(token("caregraph-ui", practitioner, null, UI_SCOPES), practitioner, UI_SCOPES);
-        JsonNode concept = data("{ concepts(search: \"employment\", types: [CONDITION], first: 1) { concept { key system code } } }")
-                .at("/concepts/0/concept");
+        JsonNode concept = employment();
         JsonNode expected = data("query($s: [ConceptInput!]!) { pathways(start: $s, minSupport: 1) { cohortSize suppressed nodes { suppressed } } }",
                 "s", List.of(Map.of("system", concept.get("system").asText(), "code", concept.get("code").asText()))).get("pathways");
         assertThat(expected.get("suppressed").asBoolean()).isTrue();
         assertThat(expected.get("cohortSize").isNull()).isTrue();
+        runPathways(concept);
+        assertThat(browser.find("#cohort-size").getText()).contains("withheld").doesNotContainPattern("^\\d");
+        assertThat(browser.count("#withheld")).isPositive();
+        assertThat(browser.count("#nodes-table")).isEqualTo(expected.get("nodes").size());
+        assertThat(browser.find("#nodes-table").getText()).contains("withheld");
+        assertThat(browser.all("#sankey-svg g.node")).isEmpty(); // no size tells a withheld count
+        browser.find("#sankey-withheld");
+        browser.check("pathways-withheld");
+    }
+
+    /** The fixture's employment condition, found as the page's picker finds it. */
+    private JsonNode employment() {
+        return data("{ concepts(search: \"employment\", types: [CONDITION], first: 1) { concept { key system code } } }")
+                .at("/concepts/0/concept");
+    }
+
+    /** Pathways from {@code concept} with a minimum support of 1, chosen and run on the page. */
+    private void runPathways(JsonNode concept) {
         browser.open("/ui/pathways");
         browser.find("[data-picker='Index concepts']").sendKeys("employment");
         browser.waitFor("[data-concept='" + concept.get("key").asText() + "']").click();
@@ -210,13 +218,6 @@ class UiBrowserTest extends GraphQlTest {
         browser.find("#run").click();
         browser.waitFor("#cohort-size");
         browser.settle();
-        assertThat(browser.find("#cohort-size").getText()).contains("withheld").doesNotContainPattern("^\\d");
-        assertThat(browser.count("#withheld")).isPositive();
-        assertThat(browser.count("#nodes-table")).isEqualTo(expected.get("nodes").size());
-        assertThat(browser.find("#nodes-table").getText()).contains("withheld");
-        assertThat(browser.all("#sankey-svg g.node")).isEmpty(); // no size tells a withheld count
-        browser.find("#sankey-withheld");
-        browser.check("pathways-withheld");
     }
 
     private void assertPathways(JsonNode expected) {
@@ -284,8 +285,7 @@ class UiBrowserTest extends GraphQlTest {
         browser.all(".crit-head + div > .toolbar button").getFirst().click();
         browser.settle();
         assertThat(browser.waitFor("#status .error").getText()).contains("BAD_CRITERIA").contains("codes is empty");
-        JsonNode concept = data("{ concepts(search: \"employment\", types: [CONDITION], first: 1) { concept { key system code } } }")
-                .at("/concepts/0/concept");
+        JsonNode concept = employment();
         browser.find("[data-picker='Condition codes']").sendKeys("employment");
         browser.waitFor("[data-concept='" + concept.get("key").asText() + "']").click();
         browser.settle();
