@@ -126,6 +126,13 @@ public class SecurityConfig {
                 "Retry-After", "X-Request-ID"));
         config.setMaxAge(3600L);
         UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
+        // discovery, keys and the token endpoint are for apps on any origin (SMART App Launch): no cookie is read there
+        CorsConfiguration open = new CorsConfiguration();
+        open.addAllowedOrigin("*");
+        open.setAllowedMethods(List.of("GET", "POST", "OPTIONS"));
+        open.addAllowedHeader("*");
+        open.setMaxAge(3600L);
+        for (String path : List.of("/.well-known/**", "/fhir/.well-known/**", "/auth/token")) source.registerCorsConfiguration(path, open);
         if (config.getAllowedOriginPatterns() != null) source.registerCorsConfiguration("/**", config);
         return source;
     }

@@ -108,11 +108,12 @@ class NoPhiInLogsTest extends GraphTest {
             HttpResponse<String> r = post("/graphql", "application/json", query);
             assertThat(r.statusCode() == 400 || r.body().contains("\"errors\"")).as(query + " " + r.body()).isTrue();
         }
-        // A client that does not encode "|" and spaces: Tomcat refuses the request line before any servlet sees it.
+        // A client that does not encode "|" or braces (as curl sends conditional URLs): the web server lets them through
+        // to FHIR, which answers them; neither the search nor the bad id reaches a log line.
         assertThat(rawRequest("GET /fhir/Patient?identifier=http://hl7.org/fhir/sid/us-ssn|" + ssn + "&name="
-                + family + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 400");
+                + family + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
         assertThat(rawRequest("GET /fhir/Patient/" + family + "{" + ssn + "} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "Connection: close\r\n\r\n")).startsWith("HTTP/1.1 400");
+                + "Connection: close\r\n\r\n")).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
         // a parameter that is not valid percent-encoding (HAPI answers 500 to it, logged as a server error)
         assertThat(rawRequest("GET /fhir/Patient?family=" + family + "%ZZ" + ssn + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + "Connection: close\r\n\r\n")).doesNotContain(family + "%ZZ");
