@@ -51,6 +51,8 @@ for run in $(seq 1 "$runs"); do
     job="$(sed -n 's/.*as job \([0-9a-f-]*\).*/\1/p' "$log" | head -1)"
     status=""
     for _ in $(seq 1 1800); do
+      # serve prints the job a moment after it is ready
+      [ -n "$job" ] || { job="$(sed -n 's/.*as job \([0-9a-f-]*\).*/\1/p' "$log" | head -1)"; [ -n "$job" ] || { sleep 1; continue; }; }
       # the demo token lives 5 minutes: a fresh one for each poll, as a backend client gets it (README, caregraph token)
       token="$("$here/caregraph" token --server "http://127.0.0.1:$port" --client-id caregraph-demo \
         --key "$work/data/security/demo-client.jwk" --scope 'system/caregraph.import' 2>/dev/null || echo "$token")"
@@ -71,7 +73,7 @@ for run in $(seq 1 "$runs"); do
     line="run $run (the imported store): ready in $ready ms (RSS $rss_ready MB); after ${idle} s idle: RSS $rss_idle MB"
     summary+=("{\"run\":$run,\"readyMs\":$ready,\"rssReadyMb\":$rss_ready,\"rssIdleMb\":$rss_idle}")
   fi
-  spring="$(grep -o 'Started CareGraphApplication in [0-9.]* seconds (process running for [0-9.]*)' "$log" | head -1 || true)"
+  spring="$(grep -o 'Started [A-Za-z]* in [0-9.]* seconds (process running for [0-9.]*)' "$log" | head -1 || true)"
   echo "$line; Spring: ${spring:-?}" >&2
   stop
 done
