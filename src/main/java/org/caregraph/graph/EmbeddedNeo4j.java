@@ -103,7 +103,10 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                 // the database thread's in its first minutes)
                 .setConfig(GraphDatabaseInternalSettings.cypher_size_hint_parameters, false)
                 // Keep disk use bounded under repeated bulk imports: no long transaction-log history.
-                .setConfig(GraphDatabaseSettings.keep_logical_logs, "false");
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
+                // Bolt's event loops wait out a quiet period at shutdown (5 s each by default: 10 s on every stop,
+                // every CLI command's included); our driver is closed before the DBMS, so nothing arrives then.
+                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, java.time.Duration.ofMillis(100));
     }
 
     /**
