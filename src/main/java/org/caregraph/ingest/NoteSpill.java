@@ -7,8 +7,11 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +21,9 @@ import org.caregraph.graph.ResourceRecord;
 /**
  * The notes of an import, mapped but not yet analyzed, set aside in a temporary file so that memory stays flat
  * whatever the input's size: they are analyzed and written once, after everything else (see {@link Importer}).
- * Written by one thread, then read once; the file is deleted on close.
+ * Written by one thread, then read once. The notes are PHI: the file is owner-only and its name is removed as soon as
+ * it is open, so nothing is left in the temporary directory even when the process is killed (the open channel keeps
+ * the data until it is closed).
  */
 final class NoteSpill implements AutoCloseable {
     /** A set-aside note with where it was read, for the error report. */
@@ -29,6 +34,8 @@ final class NoteSpill implements AutoCloseable {
     private static final int RESET_EVERY = 64;
 
     private final Path file;
+    private final FileChannel channel;
+    private final boolean unlinked;
     private ObjectOutputStream out;
     private long count;
     // the notes' own codings (their type, category...), each distinct key and display once, in the order met
@@ -37,16 +44,17 @@ final class NoteSpill implements AutoCloseable {
     NoteSpill() {
         try {
             file = Files.createTempFile("caregraph-notes", ".bin");
-            file.toFile().deleteOnExit();
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary file for the import's notes", e);
         }
+        unlinked = unlink(file);
     }
 
     void add(String source, long line, ResourceRecord record) {
         for (ResourceRecord.Code c : record.codes()) codes.putIfAbsent(c.key() + "\n" + c.display(), c);
         try {
-            if (out == null) out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+            if (out == null) out = new ObjectOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
             out.writeUTF(source);
             out.writeLong(line);
             out.writeObject(record);
@@ -69,13 +77,14 @@ final class NoteSpill implements AutoCloseable {
     void forEach(Consumer<Entry> each) {
         if (count == 0) return;
         try {
-            out.close();
-            try (ObjectInputStream in = new ObjectInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-                for (long i = 0; i < count; i++) {
-                    String source = in.readUTF();
-                    long line = in.readLong();
-                    each.accept(new Entry(source, line, (ResourceRecord) in.readObject()));
-                }
+            out.flush();
+            channel.position(0);
+            // not closed here: closing it would close the channel, which close() does
+            ObjectInputStream in = new ObjectInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
+            for (long i = 0; i < count; i++) {
+                String source = in.readUTF();
+                long line = in.readLong();
+                each.accept(new Entry(source, line, (ResourceRecord) in.readObject()));
             }
         } catch (EOFException e) {
             throw new IllegalStateException("the import's set-aside notes in " + file + " are truncated", e);
@@ -86,11 +95,27 @@ final class NoteSpill implements AutoCloseable {
         }
     }
 
+    /** Removes the file's name while it is open (POSIX); where that is refused (Windows) it is deleted on close. */
+    private static boolean unlink(Path file) {
+        try {
+            Files.delete(file);
+            return true;
+        } catch (IOException e) {
+            file.toFile().deleteOnExit();
+            return false;
+        }
+    }
+
+    /** Whether the spill's file can still be found by name (a test's question). */
+    boolean visible() {
+        return Files.exists(file);
+    }
+
     @Override
     public void close() {
         try {
-            if (out != null) out.close();
-            Files.deleteIfExists(file);
+            channel.close();
+            if (!unlinked) Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
