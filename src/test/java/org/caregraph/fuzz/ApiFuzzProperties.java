@@ -182,7 +182,12 @@ class ApiFuzzProperties {
         // as bytes: a lone surrogate becomes '?' (String.getBytes) instead of failing the write
         Files.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
         FuzzServer.INPUTS.addAndGet(lines.size());
-        ImportProgress done = server.importNdjsonOrBundles(List.of(file));
+        ImportProgress done;
+        try {
+            done = server.importNdjsonOrBundles(List.of(file));
+        } finally {
+            org.springframework.util.FileSystemUtils.deleteRecursively(dir);
+        }
         if (done.written() == 0) {
             assertThat(server.fingerprint()).as("rejected lines changed the data: %s", lines).isEqualTo(before);
         }

@@ -70,7 +70,17 @@ final class Browser {
                 .usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
         driver.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString()));
-        Runtime.getRuntime().addShutdownHook(new Thread(driver::quit));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            driver.quit();
+            // the profile and downloads hold what the pages showed (test data here, but a habit worth keeping)
+            for (Path dir : List.of(profile, downloads)) {
+                try {
+                    org.springframework.util.FileSystemUtils.deleteRecursively(dir);
+                } catch (IOException ignored) {
+                    // best effort at JVM exit
+                }
+            }
+        }));
     }
 
     /**
