@@ -67,7 +67,11 @@ public class ServeCommand implements Callable<Integer> {
         if (tlsProxy) args.add("--caregraph.tls.proxy=true");
         ConfigurableApplicationContext ctx;
         try {
-            ctx = new SpringApplicationBuilder(CareGraphApplication.class).run(args.toArray(String[]::new));
+            var startup = StartupReport.fromEnvironment();
+            var builder = new SpringApplicationBuilder(CareGraphApplication.class);
+            if (startup != null) builder.applicationStartup(startup.recorder());
+            ctx = builder.run(args.toArray(String[]::new));
+            if (startup != null) startup.print(System.err);
         } catch (RuntimeException e) {
             return 1; // Spring has reported why (a failure analysis saying what to do, or the stack trace)
         }

@@ -15,6 +15,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.caregraph.security.transport.TransportEnvironment;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
@@ -48,13 +51,29 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     static final String PASSWORD_FILE = "neo4j-password";
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
-    private final DatabaseManagementService dbms;
+    private final CompletableFuture<DatabaseManagementService> dbms = new CompletableFuture<>();
     private final String boltUri;
     private final Path home;
     private final Path passwordFile;
     private final String password;
 
+    /** Starts the DBMS and returns once it is up. */
     public EmbeddedNeo4j(Neo4jProperties props) {
+        this(props, null, false);
+        awaitStarted();
+    }
+
+    /**
+     * Starts the DBMS on a thread of its own and returns at once: the Bolt address and the password are known before
+     * it is up, so the driver (which connects on first use) and the beans built on it are made meanwhile, and whatever
+     * needs the database waits in {@link #awaitStarted()}. {@code thenInProcess} (the schema) runs on that thread once
+     * the database is up, as part of the start. A start that fails is reported by every wait.
+     */
+    public static EmbeddedNeo4j startInBackground(Neo4jProperties props, Consumer<GraphDatabaseService> thenInProcess) {
+        return new EmbeddedNeo4j(props, thenInProcess, true);
+    }
+
+    private EmbeddedNeo4j(Neo4jProperties props, Consumer<GraphDatabaseService> thenInProcess, boolean background) {
         this.home = props.dataDir().toAbsolutePath().normalize();
         this.passwordFile = home.resolve(PASSWORD_FILE);
         if (!props.boltTls() && !TransportEnvironment.isLoopback(props.boltAddress())) {
@@ -63,11 +82,33 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                     + "CAREGRAPH_BOLT_TLS_KEY, or keep Bolt on 127.0.0.1");
         }
         int port = props.boltPort() > 0 ? props.boltPort() : freePort(props.boltAddress());
-        long started = System.nanoTime();
+        this.boltUri = "bolt://" + props.boltAddress() + ":" + port;
+        boolean newPassword;
         try {
             ownerOnlyDirectory(home);
-            this.password = Files.exists(passwordFile) ? readPassword() : setNewPassword(props);
-            this.dbms = builder(props)
+            newPassword = !Files.exists(passwordFile);
+            this.password = newPassword ? generatePassword() : readPassword();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot use data directory " + home + ": " + e.getMessage(), e);
+        }
+        Runnable start = () -> {
+            try {
+                dbms.complete(start(props, port, newPassword, thenInProcess));
+            } catch (Throwable e) {
+                dbms.completeExceptionally(e);
+            }
+        };
+        if (background) Thread.ofPlatform().name("neo4j-start").start(start);
+        else start.run();
+    }
+
+    private DatabaseManagementService start(Neo4jProperties props, int port, boolean newPassword,
+                                            Consumer<GraphDatabaseService> thenInProcess) {
+        long started = System.nanoTime();
+        DatabaseManagementService service;
+        try {
+            if (newPassword) setNewPassword(props);
+            service = builder(props)
                     .setConfig(BoltConnector.enabled, true)
                     .setConfig(BoltConnector.listen_address, new SocketAddress(props.boltAddress(), port))
                     .setConfig(boltTls(props))
@@ -82,10 +123,29 @@ public final class EmbeddedNeo4j implements AutoCloseable {
             }
             throw e;
         }
-        this.boltUri = "bolt://" + props.boltAddress() + ":" + port;
         log.info("Embedded Neo4j ready in {} ms: data {}, Bolt {}{}, user {} with the password in {}",
                 (System.nanoTime() - started) / 1_000_000, home, boltUri, props.boltTls() ? " (TLS required)" : "",
                 USER, passwordFile);
+        if (thenInProcess != null) {
+            try {
+                thenInProcess.accept(service.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME));
+            } catch (RuntimeException e) {
+                service.shutdown();
+                throw e;
+            }
+        }
+        return service;
+    }
+
+    /** The started DBMS; waits while it starts, and throws what stopped it from starting. */
+    public DatabaseManagementService awaitStarted() {
+        try {
+            return dbms.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw e;
+        }
     }
 
     private static DatabaseManagementServiceBuilder builder(Neo4jProperties props) {
@@ -139,22 +199,24 @@ public final class EmbeddedNeo4j implements AutoCloseable {
      * meantime (a new store, a store an older CareGraph made without authentication, or a lost password file alike).
      * The file appears only once the database has the password: a crash in between just repeats this next time.
      */
-    private String setNewPassword(Neo4jProperties props) throws IOException {
+    private static String generatePassword() {
         byte[] bytes = new byte[24];
         new SecureRandom().nextBytes(bytes);
-        String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private void setNewPassword(Neo4jProperties props) throws IOException {
         Path pending = ownerOnlyFile(home.resolve(PASSWORD_FILE + ".new"));
-        Files.writeString(pending, generated + "\n");
+        Files.writeString(pending, password + "\n");
         DatabaseManagementService offline = builder(props).setConfig(BoltConnector.enabled, false).build();
         try {
             offline.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
-                    "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", generated));
+                    "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
         } finally {
             offline.shutdown();
         }
         Files.move(pending, passwordFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         log.info("Embedded Neo4j: new password for user {} set and kept in {}", USER, passwordFile);
-        return generated;
     }
 
     private String readPassword() throws IOException {
@@ -211,7 +273,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
 
     /** The default database in-process: the writer's fast path (everything else goes through the driver). */
     public GraphDatabaseService database() {
-        return dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+        return awaitStarted().database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
     }
 
     public String boltUri() {
@@ -227,7 +289,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
      * an online backup must read again to make its copy a consistent cut.
      */
     public ChangeWatch watchChanges() {
-        return new ChangeWatch(dbms, GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+        return new ChangeWatch(awaitStarted(), GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
     }
 
     /** The password of user {@value #USER}: for the application's driver and for printing to the operator. */
@@ -242,7 +304,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     /** The page cache's counters (hits, faults, evictions, bytes), for the metrics; empty if Neo4j does not offer them. */
     public java.util.Optional<PageCacheCounters> pageCacheCounters() {
         try {
-            var db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+            var db = (GraphDatabaseAPI) awaitStarted().database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
             return java.util.Optional.of(db.getDependencyResolver().resolveDependency(PageCacheCounters.class));
         } catch (RuntimeException e) {
             log.warn("Neo4j page cache counters unavailable ({}): no page cache metrics", e.getClass().getSimpleName());
@@ -252,8 +314,14 @@ public final class EmbeddedNeo4j implements AutoCloseable {
 
     @Override
     public void close() {
+        DatabaseManagementService service;
+        try {
+            service = dbms.join(); // a start in progress is finished first: Neo4j has no way to cancel one
+        } catch (CompletionException e) {
+            return; // it never started: nothing to stop
+        }
         long t = System.nanoTime();
-        dbms.shutdown();
+        service.shutdown();
         log.info("Embedded Neo4j stopped in {} ms", (System.nanoTime() - t) / 1_000_000);
     }
 

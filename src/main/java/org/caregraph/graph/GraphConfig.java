@@ -10,15 +10,12 @@ import org.springframework.boot.neo4j.autoconfigure.Neo4jConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** One code path: the driver (and everything built on it) is pointed at the embedded DBMS or at NEO4J_URI. */
+/**
+ * One code path: the driver (and everything built on it) is pointed at the embedded DBMS (started by
+ * {@link EmbeddedNeo4jStarter} before any bean) or at NEO4J_URI.
+ */
 @Configuration(proxyBeanMethods = false)
 class GraphConfig {
-
-    @Bean(destroyMethod = "close")
-    EmbeddedNeo4j embeddedNeo4j(Neo4jProperties props) {
-        // Only started when no external server is configured; otherwise the bean is an inert null holder.
-        return props.embedded() ? new EmbeddedNeo4j(props) : null;
-    }
 
     @Bean
     Neo4jConnectionDetails neo4jConnectionDetails(Neo4jProperties props, ObjectProvider<EmbeddedNeo4j> embedded) {

@@ -4,22 +4,50 @@ import java.util.List;
 import org.neo4j.driver.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.neo4j.graphdb.GraphDatabaseService;
 import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
-/** Creates constraints and indexes from cypher/schema.cypher (idempotent) and waits until they are online. */
+/**
+ * Creates constraints and indexes from cypher/schema.cypher (idempotent) and waits until they are online: through the
+ * driver on a Neo4j server; on the embedded store in-process, as the last step of its background start (this bean
+ * waits for it, so that nothing created after it meets a store that is not ready).
+ */
 @Component
 public class GraphSchema implements InitializingBean {
     private static final Logger log = LoggerFactory.getLogger(GraphSchema.class);
     private final Driver driver;
+    private final EmbeddedNeo4j embedded;
 
     public GraphSchema(Driver driver) {
+        this(driver, null);
+    }
+
+    @Autowired
+    public GraphSchema(Driver driver, ObjectProvider<EmbeddedNeo4j> embedded) {
         this.driver = driver;
+        this.embedded = embedded == null ? null : embedded.getIfAvailable();
     }
 
     @Override
     public void afterPropertiesSet() {
-        log.info("Graph schema ready ({} statements from cypher/schema.cypher)", apply("schema"));
+        if (embedded != null) {
+            long waited = System.nanoTime();
+            embedded.awaitStarted();
+            log.info("Graph schema ready (cypher/schema.cypher, applied in-process as the embedded store started; "
+                    + "waited {} ms for it)", (System.nanoTime() - waited) / 1_000_000);
+        } else {
+            log.info("Graph schema ready ({} statements from cypher/schema.cypher)", apply("schema"));
+        }
+    }
+
+    /** The statements of cypher/NAME.cypher on an in-process database, each in a transaction of its own. */
+    static int applyInProcess(GraphDatabaseService db, String name) {
+        List<String> statements = Cypher.statements(name);
+        for (String statement : statements) db.executeTransactionally(statement);
+        return statements.size();
     }
 
     /** Runs the statements of cypher/NAME.cypher (schema files: idempotent DDL) in order; returns how many. */

@@ -23,6 +23,6 @@ class StartupRecovery implements ApplicationListener<ApplicationReadyEvent> {
 
     @Override
     public void onApplicationEvent(ApplicationReadyEvent event) {
-        writer.linkJourneys(AccessContext.service("recovery"));
+        writer.recoverJourneys(AccessContext.service("recovery"));
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Value;
 import org.neo4j.driver.Values;
@@ -60,10 +61,13 @@ final class WriteTransactions {
     }
 
     private final Driver driver;
-    private final GraphDatabaseService embedded;
+    private final Supplier<GraphDatabaseService> embedded;
 
-    /** @param embedded the in-process database, or null when the store is a server reached through {@code driver} */
-    WriteTransactions(Driver driver, GraphDatabaseService embedded) {
+    /**
+     * @param embedded the in-process database (asked for at each transaction: it may still be starting when the writer
+     *                 is made), or null when the store is a server reached through {@code driver}
+     */
+    WriteTransactions(Driver driver, Supplier<GraphDatabaseService> embedded) {
         this.driver = driver;
         this.embedded = embedded;
     }
@@ -81,7 +85,7 @@ final class WriteTransactions {
             }
         }
         for (int attempt = 1; ; attempt++) {
-            try (Transaction tx = embedded.beginTx()) {
+            try (Transaction tx = embedded.get().beginTx()) {
                 T result = work.apply((query, parameters) -> rows(tx.execute(query, asBolt(parameters))));
                 tx.commit();
                 return result;

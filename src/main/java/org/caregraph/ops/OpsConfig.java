@@ -37,6 +37,6 @@ class OpsConfig {
     @Bean
     PageCacheMetrics pageCacheMetrics(ObjectProvider<EmbeddedNeo4j> embedded) {
         EmbeddedNeo4j dbms = embedded.getIfAvailable();
-        return dbms == null ? null : dbms.pageCacheCounters().map(PageCacheMetrics::new).orElse(null);
+        return dbms == null ? null : new PageCacheMetrics(dbms::pageCacheCounters);
     }
 }
