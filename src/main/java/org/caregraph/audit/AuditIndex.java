@@ -33,6 +33,11 @@ final class AuditIndex {
 
     private final List<Entry> entries = new ArrayList<>();
     private final Map<String, List<Entry>> byPatient = new HashMap<>();
+    /**
+     * Each distinct value and set of values once: records repeat them (the same action, client, user, subtypes, the
+     * same patient's records), and the index is in memory for the whole log (about 1 KB per record without this).
+     */
+    private final Map<Object, Object> canonical = new HashMap<>();
 
     /** The entry of record {@code line}, written at {@code offset} of file {@code file}. */
     static Entry entry(AuditChain.Line line, int file, long offset, int length) {
@@ -66,9 +71,26 @@ final class AuditIndex {
         if (reference != null && reference.startsWith("Patient/")) patients.add(reference);
     }
 
-    synchronized void add(Entry e) {
+    synchronized void add(Entry given) {
+        Entry e = new Entry(given.seq(), given.file(), given.offset(), given.length(), given.time(), once(given.action()),
+                once(given.outcome()), onceAll(given.subtypes()), onceAll(given.agents()), onceAll(given.patients()));
         entries.add(e);
         for (String p : e.patients()) byPatient.computeIfAbsent(p, k -> new ArrayList<>()).add(e);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T once(T value) {
+        return (T) canonical.computeIfAbsent(value, v -> v);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Set<String> onceAll(Set<String> values) {
+        if (values.isEmpty()) return Set.of();
+        Set<String> held = (Set<String>) canonical.get(values);
+        if (held != null) return held;
+        Set<String> made = Set.copyOf(values.stream().map(this::once).toList());
+        canonical.put(made, made);
+        return made;
     }
 
     synchronized int size() {
