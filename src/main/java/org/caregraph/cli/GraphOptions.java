@@ -79,13 +79,14 @@ public class GraphOptions {
                         "--caregraph.neo4j.username=" + env.getProperty("caregraph.neo4j.username", "neo4j"),
                         "--caregraph.neo4j.password=" + password,
                         "--caregraph.neo4j.data-dir=" + Files.createTempDirectory("caregraph-open-mirror"),
-                        "--logging.level.root=WARN", "--logging.level.org.caregraph=WARN");
+                        "--logging.level.root=WARN", "--logging.level.org.caregraph=WARN", "--caregraph.log.target=System.err");
     }
 
     private ConfigurableApplicationContext start(WebApplicationType web, String... extra) {
         List<String> args = springArgs();
         args.add("--logging.level.root=WARN");
         args.add("--logging.level.org.caregraph=WARN");
+        args.add("--caregraph.log.target=System.err"); // stdout is the command's result (JSON, CSV, a token)
         args.addAll(List.of(extra));
         return new SpringApplicationBuilder(CareGraphApplication.class)
                 .web(web)
