@@ -194,17 +194,17 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         }
     }
 
-    /**
-     * A new random password, set while Bolt is off so that nothing can log in with the default neo4j/neo4j in the
-     * meantime (a new store, a store an older CareGraph made without authentication, or a lost password file alike).
-     * The file appears only once the database has the password: a crash in between just repeats this next time.
-     */
     private static String generatePassword() {
         byte[] bytes = new byte[24];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
+    /**
+     * A new random password, set while Bolt is off so that nothing can log in with the default neo4j/neo4j in the
+     * meantime (a new store, a store an older CareGraph made without authentication, or a lost password file alike).
+     * The file appears only once the database has the password: a crash in between just repeats this next time.
+     */
     private void setNewPassword(Neo4jProperties props) throws IOException {
         Path pending = ownerOnlyFile(home.resolve(PASSWORD_FILE + ".new"));
         Files.writeString(pending, password + "\n");
