@@ -185,7 +185,11 @@ class SqlController {
             if (x instanceof Map<?, ?> || x instanceof List<?>) {
                 throw SqlException.badRequest("parameter '" + k + "' must be a string, number, boolean or null");
             }
-            out.put(String.valueOf(k), x instanceof BigInteger b ? b.longValueExact() : x instanceof BigDecimal d ? d.doubleValue() : x);
+            if (x instanceof BigInteger b && b.bitLength() > 63) {
+                // found by the fuzzer: it was a 500
+                throw SqlException.badRequest("parameter '" + k + "' is a whole number outside the 64-bit range");
+            }
+            out.put(String.valueOf(k), x instanceof BigInteger b ? b.longValue() : x instanceof BigDecimal d ? d.doubleValue() : x);
         });
         return out;
     }

@@ -39,6 +39,10 @@ final class SqlGuard {
                 rs.next();
                 parsed = JSON.readTree(rs.getString(1));
             }
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            // the parse tree of a query nested hundreds of levels deep is deeper than the JSON reader goes (found by
+            // the fuzzer: it was a 500)
+            throw SqlException.badRequest("the query is nested too deeply to be checked; flatten it");
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("DuckDB's parser answered something that is not JSON", e);
         }

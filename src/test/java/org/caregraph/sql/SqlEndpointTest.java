@@ -232,6 +232,14 @@ class SqlEndpointTest extends GraphTest {
         assertThat(sql(Map.of("query", "SELECT 1", "limit", 0)).code()).isEqualTo("BAD_REQUEST");
         assertThat(sql(Map.of("query", "SELECT 1", "bogus", 1)).code()).isEqualTo("BAD_REQUEST");
         assertThat(sql(Map.of("query", "SELECT 1", "format", "xml")).code()).isEqualTo("BAD_REQUEST");
+        // nested deeper than the guard's reader of DuckDB's parse tree goes: refused, named (was a 500)
+        Reply deep = sql(Map.of("query", "SELECT " + "(SELECT ".repeat(400) + "1" + ")".repeat(400)));
+        assertThat(deep.status()).as(deep.body().toString()).isEqualTo(400);
+        assertThat(deep.body().path("message").asText()).contains("nested too deeply");
+        // a parameter no 64-bit integer holds (was a 500)
+        Reply huge = sql(Map.of("query", "SELECT :n", "parameters", Map.of("n", new java.math.BigInteger("123456789012345678901234567890"))));
+        assertThat(huge.status()).as(huge.body().toString()).isEqualTo(400);
+        assertThat(huge.code()).isEqualTo("BAD_REQUEST");
     }
 
     Reply sql(Map<String, Object> body) {
