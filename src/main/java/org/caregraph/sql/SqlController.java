@@ -196,7 +196,10 @@ class SqlController {
 
     @ExceptionHandler(SqlException.class)
     ResponseEntity<SqlError> refused(SqlException e) {
-        return ResponseEntity.status(e.status()).contentType(MediaType.APPLICATION_JSON).body(new SqlError(e.code(), e.getMessage()));
+        var answer = ResponseEntity.status(e.status()).contentType(MediaType.APPLICATION_JSON);
+        // busy slots and a store still building free up within seconds
+        if (e.status() == HttpStatus.SERVICE_UNAVAILABLE && !"OUT_OF_MEMORY".equals(e.code())) answer.header("Retry-After", "5");
+        return answer.body(new SqlError(e.code(), e.getMessage()));
     }
 
     @ExceptionHandler({HttpMessageNotReadableException.class, HttpMediaTypeNotSupportedException.class})

@@ -23,21 +23,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeoutException;
 import org.caregraph.security.AccessContext;
 import org.caregraph.security.CareGraphScope;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
  * Runs analysts' SELECTs on the SQL store: each is checked by {@link SqlGuard}, run on a connection of its own with
- * positional parameters, cancelled at its timeout (DuckDB's {@code Statement.cancel()}), and read as rows or written
+ * positional parameters, given up at its timeout ({@link #executed}), and read as rows or written
  * out as JSON, NDJSON, CSV or Parquet (by DuckDB's own writer, into the store's spool directory, then streamed).
  */
 @Component
@@ -76,12 +81,17 @@ public class SqlQueries implements DisposableBean {
 
     private final SqlStore store;
     private final ApplicationEventPublisher events;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("sql-timeout").daemon().factory());
+    private final int maxConcurrent;
+    private final Semaphore slots;
+    private final ExecutorService workers = Executors.newCachedThreadPool(Thread.ofPlatform().name("sql-query-", 0).daemon().factory());
 
-    public SqlQueries(SqlStore store, ApplicationEventPublisher events) {
+    /** @param maxConcurrent statements DuckDB runs at once (each uses every core already); 0 means the core count */
+    public SqlQueries(SqlStore store, ApplicationEventPublisher events,
+                      @Value("${caregraph.sql.max-concurrent:0}") int maxConcurrent) {
         this.store = store;
         this.events = events;
+        this.maxConcurrent = maxConcurrent > 0 ? maxConcurrent : Math.max(2, Runtime.getRuntime().availableProcessors());
+        this.slots = new Semaphore(this.maxConcurrent);
     }
 
     /**
@@ -162,18 +172,19 @@ public class SqlQueries implements DisposableBean {
     private <T> T run(String sql, Map<String, ?> parameters, Map<String, String> tables, Duration timeout, Reader<T> reader) {
         SqlParameters bound = SqlParameters.bind(sql, parameters);
         String text = labelled(bound.sql(), tables);
-        try (Connection c = store.connect()) {
+        try (Held<ResultSet> held = executed(timeout, (c, running) -> {
             SqlGuard.check(c, text, readable(tables), store.building());
-            try (PreparedStatement p = c.prepareStatement(text)) {
-                bind(p, bound.values());
-                return timed(p, timeout, () -> {
-                    try (ResultSet rs = p.executeQuery()) {
-                        return reader.read(rs);
-                    }
-                });
-            }
+            PreparedStatement p = running.prepared(c.prepareStatement(text));
+            bind(p, bound.values());
+            return p.executeQuery();
+        })) {
+            // the result is complete in DuckDB (not streamed): reading it converts, it does not compute
+            return reader.read(held.value());
         } catch (SQLException e) {
             throw failed(e);
+        } catch (OutOfMemoryError e) {
+            // one value too large for the heap (DuckDB reports the same as "Java heap space"): the query's fault
+            throw tooLarge();
         }
     }
 
@@ -183,21 +194,19 @@ public class SqlQueries implements DisposableBean {
         SqlParameters bound = SqlParameters.bind(sql, parameters);
         String text = labelled(bound.sql(), tables);
         Path file = store.spool().resolve(UUID.randomUUID() + ".parquet");
-        try (Connection c = store.connect()) {
+        try (Held<Long> rows = executed(timeout, (c, running) -> {
             SqlGuard.check(c, text, readable(tables), store.building());
             // the text is one SELECT (checked); a line break ends a trailing comment before the parenthesis closes
             String limited = "SELECT * FROM (\n" + stripSemicolon(text) + "\n) AS q LIMIT " + limit;
             SqlGuard.check(c, limited, readable(tables), store.building());
-            long rows;
-            try (PreparedStatement p = c.prepareStatement("COPY (" + limited + ") TO '" + file + "' (FORMAT parquet)")) {
+            try (PreparedStatement p = running.prepared(c.prepareStatement("COPY (" + limited + ") TO '" + file + "' (FORMAT parquet)"))) {
                 bind(p, bound.values());
-                rows = timed(p, timeout, () -> {
-                    p.execute();
-                    return (long) p.getUpdateCount();
-                });
+                p.execute();
+                return (long) p.getUpdateCount();
             }
+        })) {
             Files.copy(file, out);
-            return rows;
+            return rows.value();
         } catch (SQLException e) {
             throw failed(e);
         } catch (IOException e) {
@@ -206,7 +215,7 @@ public class SqlQueries implements DisposableBean {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {
-                // the spool is emptied at the next start
+                // the spool is emptied at the next start (an abandoned COPY may still be writing it)
             }
         }
     }
@@ -242,38 +251,157 @@ public class SqlQueries implements DisposableBean {
         }
     }
 
-    interface Work<T> {
-        T run() throws SQLException;
+    /** Statements holding DuckDB now, abandoned ones included. */
+    int running() {
+        return maxConcurrent - slots.availablePermits();
     }
 
-    /** Runs {@code work}, cancelling the statement when it outlives {@code timeout}: 504. */
-    private <T> T timed(PreparedStatement p, Duration timeout, Work<T> work) throws SQLException {
-        AtomicBoolean cancelled = new AtomicBoolean();
-        ScheduledFuture<?> cancel = timer.schedule(() -> {
-            cancelled.set(true);
-            try {
-                p.cancel();
-            } catch (SQLException e) {
-                // the statement finished meanwhile
-            }
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            return work.run();
-        } catch (SQLException e) {
-            if (cancelled.get()) {
-                throw new SqlException(HttpStatus.GATEWAY_TIMEOUT, "TIMEOUT", "the query ran longer than its timeout ("
-                        + timeout.toSeconds() + " s) and was stopped");
-            }
-            throw e;
-        } finally {
-            cancel.cancel(false);
+    /** What runs on a query worker: everything DuckDB computes (checking, planning, executing) for one statement. */
+    interface Work<T> {
+        T run(Connection c, Running running) throws SQLException;
+    }
+
+    /** A statement's value with the connection (and query slot) it holds until closed. */
+    record Held<T>(Running running, T value) implements AutoCloseable {
+        @Override
+        public void close() {
+            running.close(value);
         }
+    }
+
+    /**
+     * One statement on a worker: its connection, its prepared statement once there is one, and whether the caller gave
+     * up on it. Planning cannot be interrupted (DuckDB folds constant expressions, e.g. a {@code repeat} of two billion
+     * characters, while it prepares, and {@code cancel()} blocks until that ends), so the caller does not wait for it.
+     */
+    final class Running {
+        private Connection connection;
+        private PreparedStatement statement;
+        private boolean abandoned;
+        private boolean closed;
+
+        synchronized PreparedStatement prepared(PreparedStatement p) throws SQLException {
+            statement = p;
+            if (abandoned) throw new SQLException("abandoned at its timeout");
+            return p;
+        }
+
+        synchronized void connected(Connection c) {
+            connection = c;
+        }
+
+        /** The caller's deadline passed: stop what can be stopped, and let whatever cannot release its slot when done. */
+        void abandon() {
+            PreparedStatement p;
+            synchronized (this) {
+                abandoned = true;
+                p = statement;
+            }
+            if (p == null) return;
+            // cancel() waits for the planner to let go of the connection: never on the caller's thread
+            Thread.ofPlatform().daemon().name("sql-cancel").start(() -> {
+                try {
+                    p.cancel();
+                } catch (SQLException | RuntimeException e) {
+                    // finished or closed meanwhile
+                }
+            });
+        }
+
+        synchronized boolean abandoned() {
+            return abandoned;
+        }
+
+        /** Closes what the statement holds (once) and frees its slot. */
+        void close(Object value) {
+            synchronized (this) {
+                if (closed) return;
+                closed = true;
+            }
+            try {
+                if (value instanceof AutoCloseable a) a.close();
+                if (statement != null) statement.close();
+                if (connection != null) connection.close();
+            } catch (Exception e) {
+                // nothing more to free
+            } finally {
+                slots.release();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code work} on a query worker of its own connection, waiting at most {@code timeout} for it (for a free
+     * slot first, then for the work): past that the caller is answered 504 at once, the statement is cancelled, and
+     * work DuckDB cannot interrupt frees its slot when it ends. At most {@code caregraph.sql.max-concurrent}
+     * statements hold DuckDB at once, abandoned ones included, so hostile queries cannot pile up: 503 BUSY beyond.
+     */
+    private <T> Held<T> executed(Duration timeout, Work<T> work) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            if (!slots.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new SqlException(HttpStatus.SERVICE_UNAVAILABLE, "BUSY", "every SQL slot (" + maxConcurrent
+                        + ") stayed busy for the query's timeout (" + timeout.toSeconds() + " s); try again later");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SqlException.unavailable("interrupted while waiting for a SQL slot");
+        }
+        Running running = new Running();
+        CompletableFuture<T> done;
+        try {
+            done = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Connection c = store.connect();
+                    running.connected(c);
+                    return work.run(c, running);
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            }, workers);
+        } catch (RejectedExecutionException e) {
+            slots.release();
+            throw SqlException.unavailable("the SQL service is stopping");
+        }
+        try {
+            return new Held<>(running, done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            running.abandon();
+            done.whenComplete((value, failure) -> running.close(value));
+            throw timedOut(timeout);
+        } catch (InterruptedException e) {
+            running.abandon();
+            done.whenComplete((value, failure) -> running.close(value));
+            Thread.currentThread().interrupt();
+            throw SqlException.unavailable("interrupted while waiting for the query");
+        } catch (ExecutionException e) {
+            running.close(null);
+            Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : e.getCause();
+            if (running.abandoned()) throw timedOut(timeout);
+            switch (cause) {
+                case SQLException s -> throw s;
+                case RuntimeException r -> throw r;
+                case OutOfMemoryError o -> throw tooLarge();
+                default -> throw new IllegalStateException(cause);
+            }
+        }
+    }
+
+    private static SqlException timedOut(Duration timeout) {
+        return new SqlException(HttpStatus.GATEWAY_TIMEOUT, "TIMEOUT", "the query ran longer than its timeout ("
+                + timeout.toSeconds() + " s) and was stopped");
+    }
+
+    private static SqlException tooLarge() {
+        return new SqlException(HttpStatus.SERVICE_UNAVAILABLE, "OUT_OF_MEMORY",
+                "a value of the answer is too large for the server's memory: select fewer or smaller values");
     }
 
     /** DuckDB's errors: the query's own fault (binding, types, conversions) is 400, the rest 500. */
     private static SqlException failed(SQLException e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         String kind = message.contains(":") ? message.substring(0, message.indexOf(':')).strip() : "";
+        if (message.contains("Java heap space")) return tooLarge(); // the driver's conversion of one huge value
         return switch (kind) {
             case "Binder Error", "Catalog Error", "Parser Error", "Conversion Error", "Invalid Input Error",
                  "Out of Range Error", "Not implemented Error", "Constraint Error" ->
@@ -337,6 +465,6 @@ public class SqlQueries implements DisposableBean {
 
     @Override
     public void destroy() {
-        timer.shutdownNow();
+        workers.shutdownNow();
     }
 }

@@ -83,6 +83,17 @@ final class FuzzServer {
             }
         }
         assertThat(stored).isNotEmpty();
+        awaitSqlStore();
+    }
+
+    /** The SQL store has applied every write so far (it follows the writer in the background). */
+    void awaitSqlStore() {
+        try {
+            assertThat(ctx.getBean(org.caregraph.sql.SqlStore.class).awaitIdle(Duration.ofSeconds(120))).isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     static synchronized FuzzServer get() {
@@ -97,6 +108,22 @@ final class FuzzServer {
     List<Record> query(String cypher) {
         try (var s = driver.session()) {
             return s.run(cypher).list();
+        }
+    }
+
+    /** What SQL could change in the SQL store: the tables' row counts and the patients' ids and genders. */
+    String sqlFingerprint() {
+        String query = "{\"query\":\"SELECT (SELECT count(*) FROM patients), "
+                + "(SELECT count(*) FROM observations), (SELECT count(*) FROM encounters), "
+                + "(SELECT count(*) FROM encounter_chain), (SELECT count(*) FROM nlp_mentions), "
+                + "(SELECT string_agg(id || ':' || coalesce(gender, ''), ',' ORDER BY id) FROM patients)\"}";
+        for (int attempt = 0; ; attempt++) {
+            HttpResponse<String> r = send(request("/sql").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(query)));
+            // statements a property abandoned at their timeout may hold every slot for a while
+            if (r.statusCode() == 503 && r.body().contains("BUSY") && attempt < 10) continue;
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return r.body().replaceAll("\"elapsedMs\"\\s*:\\s*\\d+", "");
         }
     }
 

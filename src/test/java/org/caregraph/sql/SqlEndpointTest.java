@@ -1,6 +1,7 @@
 package org.caregraph.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,6 +40,7 @@ class SqlEndpointTest extends GraphTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Autowired SqlStore store;
+    @Autowired SqlQueries queries;
 
     record Reply(int status, JsonNode body, byte[] bytes, String contentType) {
         String code() {
@@ -152,6 +154,50 @@ class SqlEndpointTest extends GraphTest {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
         // the store still answers
         assertThat(sql(Map.of("query", "SELECT count(*) FROM patients")).status()).isEqualTo(200);
+    }
+
+    /** DuckDB folds a constant expression while it plans (about six seconds here), and cancel() cannot stop that. */
+    static final String UNINTERRUPTIBLE = "SELECT repeat('x', 300000000)";
+
+    @Test
+    void planningThatCannotBeInterruptedIsGivenUpAtTheTimeout() throws InterruptedException {
+        long started = System.nanoTime();
+        Reply r = sql(Map.of("query", UNINTERRUPTIBLE, "timeoutSeconds", 1));
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(504);
+        assertThat(r.code()).isEqualTo("TIMEOUT");
+        // answered at its timeout, not when DuckDB let go (it was over 50 s for two billion characters)
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+        // the abandoned statement keeps its slot; the others answer meanwhile
+        assertThat(queries.running()).isEqualTo(1);
+        assertThat(sql(Map.of("query", "SELECT count(*) FROM patients")).status()).isEqualTo(200);
+        awaitNoneRunning(queries);
+    }
+
+    @Test
+    void abandonedStatementsCannotPileUp() throws InterruptedException {
+        SqlQueries one = new SqlQueries(store, event -> { }, 1);
+        try {
+            SqlQueries.Caller caller = new SqlQueries.Caller(org.caregraph.security.AccessContext.service("test"), "test");
+            assertThatThrownBy(() -> one.rows(caller, UNINTERRUPTIBLE, Map.of(), 1, Duration.ofSeconds(1)))
+                    .isInstanceOfSatisfying(SqlException.class, e -> assertThat(e.code()).isEqualTo("TIMEOUT"));
+            // its only slot is still held by the abandoned statement: the next one waits its timeout, then 503
+            assertThatThrownBy(() -> one.rows(caller, "SELECT 1", Map.of(), 1, Duration.ofSeconds(1)))
+                    .isInstanceOfSatisfying(SqlException.class, e -> {
+                        assertThat(e.code()).isEqualTo("BUSY");
+                        assertThat(e.status().value()).isEqualTo(503);
+                    });
+            // and when DuckDB lets go, the slot is free again
+            awaitNoneRunning(one);
+            assertThat(one.rows(caller, "SELECT 1", Map.of(), 1, Duration.ofSeconds(5)).rows()).hasSize(1);
+        } finally {
+            one.destroy();
+        }
+    }
+
+    private static void awaitNoneRunning(SqlQueries queries) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (queries.running() > 0 && System.nanoTime() < deadline) Thread.sleep(200);
+        assertThat(queries.running()).as("statements still holding DuckDB").isZero();
     }
 
     @ParameterizedTest
