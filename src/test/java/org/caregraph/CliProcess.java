@@ -48,10 +48,19 @@ public final class CliProcess {
 
     /** {@code caregraph ARGS} in {@code workDir}, stdout and stderr merged. */
     public static ProcessBuilder command(Path workDir, String... args) {
+        return new ProcessBuilder(java(List.of(), args)).directory(workDir.toFile()).redirectErrorStream(true);
+    }
+
+    /** The command line of {@code caregraph ARGS} on the test classpath, with {@code jvmOptions} for its JVM. */
+    public static List<String> java(List<String> jvmOptions, String... args) {
+        // C1 only: these JVMs live seconds to minutes on a 2-core CI machine, where C2's compilations cost more than
+        // they return (an import of the fixture: 25-26 s against 30-37 s; a one-shot `stats`: 16 s against 19-20 s)
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
+        return cmd;
     }
 
     /** A finished command: its exit status and output. */

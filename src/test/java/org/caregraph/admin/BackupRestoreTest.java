@@ -262,17 +262,37 @@ class BackupRestoreTest extends GraphTest {
         requests.addAll(List.of("/fhir/Condition?code=" + code + "&_count=50", "/fhir/Observation?code=8302-2&_sort=date",
                 "/fhir/Encounter?date=ge2020-01-01&_count=500", "/fhir/Observation?value-quantity=gt100&_count=500",
                 "/fhir/Immunization?status=completed&_count=500", "/fhir/_history?_count=500", "/fhir/Patient?gender=female"));
-        for (String path : requests) {
-            HttpResponse<String> a = send("GET", base() + path, null, systemToken());
-            HttpResponse<String> b = send("GET", restored + path, null, restoredToken);
-            assertThat(b.statusCode()).as(path).isEqualTo(a.statusCode());
-            // a resource's version and time; a Bundle's (history, search) are the moment of the request
-            if (!"Bundle".equals(JSON.readTree(a.body()).path("resourceType").asText())) {
-                assertThat(b.headers().firstValue("ETag")).as(path).isEqualTo(a.headers().firstValue("ETag"));
-                assertThat(b.headers().firstValue("Last-Modified")).as(path).isEqualTo(a.headers().firstValue("Last-Modified"));
+        // thousands of request pairs: four at a time (both servers answer concurrent clients anyway)
+        String token = systemToken();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<?>> compared = new ArrayList<>();
+            for (String path : requests) {
+                compared.add(pool.submit(() -> {
+                    sameAnswer(path, restored, restoredToken, token);
+                    return null;
+                }));
             }
-            assertThat(comparable(b.body(), restored)).as(path).isEqualTo(comparable(a.body(), base()));
+            for (var f : compared) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof AssertionError a) throw a;
+                    throw e;
+                }
+            }
         }
+    }
+
+    private void sameAnswer(String path, String restored, String restoredToken, String token) throws Exception {
+        HttpResponse<String> a = send("GET", base() + path, null, token);
+        HttpResponse<String> b = send("GET", restored + path, null, restoredToken);
+        assertThat(b.statusCode()).as(path).isEqualTo(a.statusCode());
+        // a resource's version and time; a Bundle's (history, search) are the moment of the request
+        if (!"Bundle".equals(JSON.readTree(a.body()).path("resourceType").asText())) {
+            assertThat(b.headers().firstValue("ETag")).as(path).isEqualTo(a.headers().firstValue("ETag"));
+            assertThat(b.headers().firstValue("Last-Modified")).as(path).isEqualTo(a.headers().firstValue("Last-Modified"));
+        }
+        assertThat(comparable(b.body(), restored)).as(path).isEqualTo(comparable(a.body(), base()));
     }
 
     /**

@@ -23,7 +23,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import org.caregraph.TestCertificate;
-import org.caregraph.cli.Main;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,11 +47,9 @@ class HttpsServeTest {
                 jdk.tls.disabledAlgorithms=SSLv3, DTLSv1.0, RC4, DES, MD5withRSA, DH keySize < 1024, EC keySize < 224, \
                 3DES_EDE_CBC, anon, NULL
                 """);
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-Djava.security.properties=" + jdkAllowsOldTls,
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        ProcessBuilder pb = new ProcessBuilder(org.caregraph.CliProcess.java(List.of("-Djava.security.properties=" + jdkAllowsOldTls),
                 "serve", "--port", "0", "--bolt-port", "0", "--data-dir", dir.resolve("data").toString(),
-                "--tls-cert", tls.cert().toString(), "--tls-key", tls.key().toString())
+                "--tls-cert", tls.cert().toString(), "--tls-key", tls.key().toString()))
                 .redirectErrorStream(true);
         pb.environment().put("CAREGRAPH_PAGECACHE", "64m");
         server = pb.start();
