@@ -38,7 +38,7 @@ public final class CliProcess {
         System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            int exit = new picocli.CommandLine(new org.caregraph.cli.CareGraphCommand()).execute(args);
+            int exit = Main.commandLine().execute(args);
             return new Result(exit, out.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(saved);

@@ -16,9 +16,26 @@ public final class Main {
 
     public static void main(String[] args) {
         logWarningsToStderr();
-        int code = new CommandLine(new CareGraphCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        int code = commandLine().execute(args);
         // Embedded Neo4j keeps non-daemon threads alive: a finished command must end the JVM itself (serve never returns).
         System.exit(code);
+    }
+
+    /**
+     * The command tree as every entry point runs it. A file or a server that cannot be reached is the operator's to
+     * fix, not a bug: one line on stderr ({@code caregraph token: Connection refused (http://...)}) and exit 1, where
+     * picocli would print a stack trace. Anything else keeps its trace for the bug report.
+     */
+    public static CommandLine commandLine() {
+        return new CommandLine(new CareGraphCommand()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (!(e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException)) throw e;
+                    Throwable cause = e instanceof java.io.UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+                    String what = cause.getMessage() == null ? cause.getClass().getSimpleName()
+                            : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+                    cmd.getErr().println("caregraph " + cmd.getCommandName() + ": " + what);
+                    return 1;
+                });
     }
 
     /**

@@ -47,8 +47,14 @@ public class TokenCommand extends Printing implements Callable<Integer> {
         JsonMapper mapper = JsonMapper.builder().build();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
-        HttpResponse<String> discovery = http.send(HttpRequest.newBuilder(URI.create(base + "/.well-known/smart-configuration"))
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> discovery;
+        try {
+            discovery = http.send(HttpRequest.newBuilder(URI.create(base + "/.well-known/smart-configuration"))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+            err.println("caregraph token: cannot reach " + base + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+            return 1;
+        }
         if (discovery.statusCode() != 200) {
             err.println("caregraph token: no SMART configuration at " + base + " (HTTP " + discovery.statusCode() + ")");
             return 1;

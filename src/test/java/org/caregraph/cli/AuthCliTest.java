@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.caregraph.CliProcess;
 import org.caregraph.GraphTest;
 import org.caregraph.security.authz.Clients;
 import org.caregraph.security.authz.Users;
@@ -104,6 +105,23 @@ class AuthCliTest extends GraphTest {
         out.reset();
         assertThat(token(ec, ecKey, "--kid", kid.group(1))).isZero();
         assertThat(fhir(out().strip())).isEqualTo(200);
+    }
+
+    @Test
+    void anUnreachableServerOrAMissingKeyIsOneLineNotAStackTrace() throws Exception {
+        Path key = dir.resolve("missing.jwk");
+        CliProcess.Result missing = CliProcess.inProcess("token", "--server", "http://127.0.0.1:" + httpPort,
+                "--client-id", "x", "--key", key.toString());
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.output()).contains("caregraph token: NoSuchFileException: " + key).doesNotContain("\tat ");
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        CliProcess.Result refused = CliProcess.inProcess("token", "--server", "http://127.0.0.1:" + closed,
+                "--client-id", "x", "--key", key.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.output()).contains("caregraph token: cannot reach http://127.0.0.1:" + closed).doesNotContain("\tat ");
     }
 
     private void openssl(String... args) throws Exception {
