@@ -85,12 +85,19 @@ public class SqlQueries implements DisposableBean {
     private final Semaphore slots;
     private final ExecutorService workers = Executors.newCachedThreadPool(Thread.ofPlatform().name("sql-query-", 0).daemon().factory());
 
-    /** @param maxConcurrent statements DuckDB runs at once (each uses every core already); 0 means the core count */
+    /**
+     * @param maxConcurrent statements DuckDB runs at once; 0: the core count (each statement uses every core already),
+     *                      but no more than one per 4 GB of the machine's memory (an unstoppable statement may hold 2-4
+     *                      GB outside DuckDB's memory limit), and at least 2
+     */
     public SqlQueries(SqlStore store, ApplicationEventPublisher events,
                       @Value("${caregraph.sql.max-concurrent:0}") int maxConcurrent) {
         this.store = store;
         this.events = events;
-        this.maxConcurrent = maxConcurrent > 0 ? maxConcurrent : Math.max(2, Runtime.getRuntime().availableProcessors());
+        long physical = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        this.maxConcurrent = maxConcurrent > 0 ? maxConcurrent
+                : (int) Math.max(2, Math.min(Runtime.getRuntime().availableProcessors(), physical >> 32));
         this.slots = new Semaphore(this.maxConcurrent);
     }
 
