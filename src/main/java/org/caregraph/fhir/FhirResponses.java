@@ -64,7 +64,15 @@ public class FhirResponses {
             throw status(415, "Content-Type '" + contentType + "' is not a FHIR format this server reads "
                     + "(application/fhir+json, application/fhir+xml, a JSON Patch, or a form for _search)");
         }
-        String format = request.getParameter(Constants.PARAM_FORMAT);
+        String format;
+        try {
+            format = request.getParameter(Constants.PARAM_FORMAT);
+        } catch (IllegalStateException e) {
+            // Tomcat's InvalidParameterException quotes the chunk it cannot read, i.e. a search value (PHI): HAPI would
+            // log it at ERROR with its stack trace and go on. Refused here, named without the value.
+            throw invalid("the query string has a part that is not a parameter (a value without a name, or a broken "
+                    + "%-encoding); nothing was searched");
+        }
         if (format != null && !FORMATS.contains(mime(format))) {
             throw notAcceptable("_format '" + format + "' is not served: json or xml");
         }
@@ -95,6 +103,13 @@ public class FhirResponses {
             if (kv.length == 2 && kv[0].strip().equalsIgnoreCase(name)) return kv[1].strip().replace("\"", "");
         }
         return null;
+    }
+
+    private static BaseServerResponseException invalid(String message) {
+        OperationOutcome outcome = new OperationOutcome();
+        outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.INVALID)
+                .setDiagnostics(message);
+        return new ca.uhn.fhir.rest.server.exceptions.InvalidRequestException(message, outcome);
     }
 
     private static BaseServerResponseException notAcceptable(String message) {
