@@ -92,11 +92,15 @@ public final class EmbeddedNeo4j implements AutoCloseable {
             throw new UncheckedIOException("cannot use data directory " + home + ": " + e.getMessage(), e);
         }
         Runnable start = () -> {
+            DatabaseManagementService service;
             try {
-                dbms.complete(start(props, port, newPassword, thenInProcess));
+                service = start(props, port, newPassword, thenInProcess);
             } catch (Throwable e) {
                 dbms.completeExceptionally(e);
+                return;
             }
+            dbms.complete(service);
+            if (background) warmCypher(service);
         };
         if (background) Thread.ofPlatform().name("neo4j-start").start(start);
         else start.run();
@@ -137,6 +141,18 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         return service;
     }
 
+    /**
+     * The first Cypher statement of a process pays about a second of setting up the parser and planner. Paid here, on
+     * the start's own thread while the context finishes, rather than by the first query on the way to ready.
+     */
+    private static void warmCypher(DatabaseManagementService service) {
+        try {
+            service.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
+        } catch (RuntimeException e) {
+            log.debug("Cypher warm-up skipped: {}", e.toString()); // a stop during the start; the first query will say
+        }
+    }
+
     /** The started DBMS; waits while it starts, and throws what stopped it from starting. */
     public DatabaseManagementService awaitStarted() {
         try {
@@ -164,6 +180,12 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                 .setConfig(GraphDatabaseInternalSettings.cypher_size_hint_parameters, false)
                 // Keep disk use bounded under repeated bulk imports: no long transaction-log history.
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
+                // Nothing leaves the machine: no anonymous usage report to Neo4j (on by default; it logged "Anonymous
+                // Usage Data is being sent"), no Fleet Manager agent. Nor does the start dump its diagnostics (the
+                // machine, the JVM, every store file: about 1 s of every start, for a log nobody reads).
+                .setConfig(GraphDatabaseSettings.udc_enabled, false)
+                .setConfig(org.neo4j.fleetmanagement.FleetManagementSettings.fleet_manager_enabled, false)
+                .setConfig(GraphDatabaseInternalSettings.dump_diagnostics, false)
                 // Bolt's event loops wait out a quiet period at shutdown (5 s each by default: 10 s on every stop,
                 // every CLI command's included); our driver is closed before the DBMS, so nothing arrives then.
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, java.time.Duration.ofMillis(100));

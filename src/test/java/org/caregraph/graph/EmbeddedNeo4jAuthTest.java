@@ -109,4 +109,14 @@ class EmbeddedNeo4jAuthTest extends GraphTest {
             return s.run("MATCH (r:Resource {key: 'Patient/old'}) RETURN count(r) AS c").single().get("c").asLong();
         }
     }
+
+    /** A store of patient records does not phone home: Neo4j's usage report and Fleet Manager agent are off. */
+    @Test
+    void theEmbeddedDbmsSendsNothingAway() {
+        var db = (org.neo4j.kernel.internal.GraphDatabaseAPI) embedded.awaitStarted()
+                .database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+        var config = db.getDependencyResolver().resolveDependency(org.neo4j.configuration.Config.class);
+        assertThat(config.get(GraphDatabaseSettings.udc_enabled)).isFalse();
+        assertThat(config.get(org.neo4j.fleetmanagement.FleetManagementSettings.fleet_manager_enabled)).isFalse();
+    }
 }
