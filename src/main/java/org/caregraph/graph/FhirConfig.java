@@ -19,11 +19,18 @@ class FhirConfig {
     FhirContext fhirContext(List<FhirCustomType> custom) {
         Set<String> names = Set.copyOf(custom.stream().map(FhirCustomType::name).toList());
         FhirContext context = new FhirContext(FhirVersionEnum.R4) {
+            /** made once: FHIRPath asks for it at every type name it meets (a quarter of an import's mapping time was copying it) */
+            private volatile Set<String> all;
+
             @Override
             public Set<String> getResourceTypes() {
-                Set<String> all = new HashSet<>(super.getResourceTypes());
-                all.addAll(names);
-                return all;
+                Set<String> known = all;
+                if (known == null) {
+                    Set<String> union = new HashSet<>(super.getResourceTypes());
+                    union.addAll(names);
+                    all = known = Set.copyOf(union);
+                }
+                return known;
             }
         };
         custom.forEach(c -> context.registerCustomType(c.implementation()));
