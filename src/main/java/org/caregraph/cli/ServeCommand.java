@@ -51,6 +51,13 @@ public class ServeCommand implements Callable<Integer> {
             + "line; add a demo user for the web UI (the launcher script's --demo also imports a Synthea population).")
     boolean demo;
 
+    /**
+     * The launcher's training start for the AOT cache ({@code -Dcaregraph.serve.training=true}): serve, run the
+     * {@code --import} job, stop. The classes and method profiles of an import (mapping, NLP, the writer's Cypher) are
+     * then in the cache too, not only those of the start: the demo's import is the first thing a new user waits for.
+     */
+    static final String TRAINING = "caregraph.serve.training";
+
     @Override
     public Integer call() throws InterruptedException, java.io.IOException {
         for (Path p : imports) {
@@ -101,6 +108,11 @@ public class ServeCommand implements Callable<Integer> {
             job = submitted;
         }
         if (demo) DemoAccess.demoUser(ctx, http, job, System.out);
+        if (Boolean.getBoolean(TRAINING)) { // the launcher's AOT training run: up, the import done, and out
+            while (job != null && job.finished() == null) Thread.sleep(50);
+            ctx.close();
+            return job == null || job.status() == ImportJobs.Status.COMPLETED ? 0 : 1;
+        }
         closed.await(); // until SIGTERM / Ctrl-C closes the context (Spring's shutdown hook)
         return 0;
     }
