@@ -293,7 +293,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                 policy.tls_versions, List.of("TLSv1.3", "TLSv1.2"));
     }
 
-    /** The default database in-process: the writer's fast path (everything else goes through the driver). */
+    /** The default database in-process: the writer's and the reader's named queries (the analysts' Cypher goes through the driver). */
     public GraphDatabaseService database() {
         return awaitStarted().database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
     }

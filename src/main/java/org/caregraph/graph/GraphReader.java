@@ -17,6 +17,7 @@ import org.caregraph.security.AccessContext;
 import org.caregraph.security.AccessViolationException;
 import org.caregraph.security.CareGraphScope;
 import org.neo4j.driver.Driver;
+import org.springframework.beans.factory.ObjectProvider;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.Result;
 import org.neo4j.driver.TransactionConfig;
@@ -34,7 +35,9 @@ import org.springframework.stereotype.Component;
  * more: every row (or list element) carrying resource content ({@code json}) must carry its {@code type} and
  * {@code compartments} and be visible to the caller, or the read fails ({@link AccessViolationException}); the patients
  * whose compartments the rows come from are noted on the context for the audit record. Every read runs in a read
- * transaction with a timeout: a runaway query is stopped by the database.
+ * transaction with a timeout: a runaway query is stopped by the database. The named queries run in-process when the
+ * store is embedded ({@link InProcessReads}), through the driver otherwise; the analysts' Cypher always through the
+ * driver.
  */
 @Component
 public class GraphReader {
@@ -43,14 +46,24 @@ public class GraphReader {
     private final MeterRegistry meters;
     private final Set<String> compartmentTypes;
     private final List<String> compartmentTypeList;
+    /** the named queries' path when the store is embedded (see {@link InProcessReads}); null: through the driver */
+    private final InProcessReads inProcess;
 
+    /** A reader through the driver only (a Neo4j server, or a second view of a store in tests). */
+    public GraphReader(Driver driver, Duration timeout, MeterRegistry meters, PatientCompartment compartment) {
+        this(driver, timeout, meters, compartment, null);
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
     public GraphReader(Driver driver, @org.springframework.beans.factory.annotation.Value("${caregraph.read.timeout:30s}") Duration timeout, MeterRegistry meters,
-                       PatientCompartment compartment) {
+                       PatientCompartment compartment, ObjectProvider<EmbeddedNeo4j> embedded) {
         this.driver = driver;
         this.timeout = timeout;
         this.meters = meters;
         this.compartmentTypes = compartment.types();
         this.compartmentTypeList = List.copyOf(compartment.types());
+        EmbeddedNeo4j store = embedded == null ? null : embedded.getIfAvailable();
+        this.inProcess = store == null ? null : new InProcessReads(store::database);
     }
 
     /**
@@ -117,19 +130,25 @@ public class GraphReader {
         params.put("access", acc);
         // timed per query name (metric caregraph.graph.reads): what the API costs, and how many round trips it makes
         return Timer.builder("caregraph.graph.reads").tag("query", name).register(meters)
-                .record(() -> inReadTransaction(Cypher.query(name), params, timeout, result -> reader.apply(new Iterator<>() {
+                .record(() -> records(Cypher.query(name), params, timeout, records -> reader.apply(new Iterator<>() {
                     @Override
                     public boolean hasNext() {
-                        return result.hasNext();
+                        return records.hasNext();
                     }
 
                     @Override
                     public Record next() {
-                        Record r = result.next();
+                        Record r = records.next();
                         admit(access, name, r);
                         return r;
                     }
                 })));
+    }
+
+    /** A named query's rows in a read transaction: in-process when the store is embedded, else through the driver. */
+    private <T> T records(String cypher, Map<String, Object> params, Duration timeout, Function<Iterator<Record>, T> reader) {
+        if (inProcess != null) return inProcess.read(cypher, params, timeout, reader);
+        return inReadTransaction(cypher, params, timeout, reader::apply);
     }
 
     /**

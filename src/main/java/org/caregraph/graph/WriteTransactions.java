@@ -106,7 +106,7 @@ final class WriteTransactions {
      * same whichever way the writer reached the store.
      */
     @SuppressWarnings("unchecked")
-    private static <T> T asBolt(T value) {
+    static <T> T asBolt(T value) {
         Object given = value;
         return (T) switch (given) {
             case Integer i -> (long) i;
