@@ -99,17 +99,18 @@ public class ServeCommand implements Callable<Integer> {
         }
         if (demo) DemoAccess.printToken(ctx, http, System.out);
         ImportJobs.Job job = null;
+        Thread watch = null;
         if (!imports.isEmpty()) {
             List<ImportInput> inputs = new ArrayList<>();
             for (Path p : imports) inputs.addAll(ImportInput.expand(p, p.toString()));
             ImportJobs.Job submitted = ctx.getBean(ImportJobs.class).submitTrusted(inputs);
             System.out.println("Importing " + inputs.size() + " file(s) as job " + submitted.id() + ": " + http + "/import/" + submitted.id());
-            Thread.ofPlatform().daemon().name("import-watch").start(() -> report(submitted, ready));
+            watch = Thread.ofPlatform().daemon().name("import-watch").start(() -> report(submitted, ready));
             job = submitted;
         }
         if (demo) DemoAccess.demoUser(ctx, http, job, System.out);
         if (Boolean.getBoolean(TRAINING)) { // the launcher's AOT training run: up, the import done, and out
-            while (job != null && job.finished() == null) Thread.sleep(50);
+            if (watch != null) watch.join(); // its line says how the import went, printed before the context stops
             ctx.close();
             return job == null || job.status() == ImportJobs.Status.COMPLETED ? 0 : 1;
         }
