@@ -5,6 +5,8 @@ MATCH (k:Concept)
 WHERE k.key IN $anchorKeys
 MATCH (k)<-[r:CODED]-(n:$($type))
 WHERE r.path IN $anchorPaths
+// No placeholder or deleted check: only a stored, current resource has relationships with a path of its own (the
+// writer drops them on delete, a placeholder never has any; caregraph check verifies it). Reading the two absent
+// properties walked each candidate's whole property chain: 11 of a common code's 15 ms count.
 WITH DISTINCT n
-WHERE n.placeholder IS NULL AND n.deleted IS NULL
 // @include security/visible

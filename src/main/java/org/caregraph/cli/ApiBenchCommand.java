@@ -57,6 +57,13 @@ public class ApiBenchCommand implements Callable<Integer> {
                     + "comma-separated.")
     List<String> suites;
 
+    @Option(names = "--only", description = "Only the queries whose name matches this regular expression (found "
+            + "anywhere in the name; the baseline always runs), e.g. 'read|Condition'.")
+    java.util.regex.Pattern only;
+
+    @Option(names = "--skip-export", description = "The fhir suite without its three $export runs.")
+    boolean skipExport;
+
     /** Whether each request's audit record is written (as in production), not, or both in turn to compare. */
     enum Audit { on, off, compare }
 
@@ -148,7 +155,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                     // whole-system search over two types, merged
                     fhir(base, "FHIR system ?_type=Condition,Encounter&patient=X", i -> "?_type=Condition,Encounter&patient="
                             + patient.apply(i) + "&_count=50")));
-            cases.removeIf(c -> !c.in(suites));
+            cases.removeIf(c -> !c.in(suites) || only != null && !c.name().startsWith("baseline") && !only.matcher(c.name()).find());
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("patients", all.size());
@@ -176,6 +183,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                 long flushes = trail.log().flushes();
                 long flushNanos = trail.log().flushNanos();
                 double dbBefore = dbSeconds(meters);
+                Map<String, double[]> byQueryBefore = dbByQuery(meters);
                 long[] wall = new long[2];
                 for (int r = 0; r < rounds; r++) {
                     wall[0] += round(c, r * clients, ms, this::authorized);
@@ -197,6 +205,15 @@ public class ApiBenchCommand implements Callable<Integer> {
                 r.put("xBaseline", round(median / baseline));
                 double dbMean = (dbSeconds(meters) - dbBefore) * 1000 / (ms.length + off.length);
                 r.put("databaseMsMean", round(dbMean));
+                // which named queries a request ran and what each cost: where its database time goes
+                Map<String, Object> byQuery = new LinkedHashMap<>();
+                int sent = ms.length + off.length;
+                dbByQuery(meters).forEach((name, now) -> {
+                    double[] was = byQueryBefore.getOrDefault(name, new double[2]);
+                    if (now[0] > was[0]) byQuery.put(name, Map.of("callsPerRequest", round((now[0] - was[0]) / sent),
+                            "msPerRequest", round((now[1] - was[1]) * 1000 / sent)));
+                });
+                r.put("databaseByQuery", byQuery);
                 String compared = (mirror != null ? compared(r, median, unsecured, "WithoutSecurity", "security", "without security") : "")
                         + (audit == Audit.compare ? compared(r, median, off, "AuditOff", "audit", "audit off") : "");
                 if (clients > 1) {
@@ -215,7 +232,7 @@ public class ApiBenchCommand implements Callable<Integer> {
                         c.name(), median, BenchMath.percentile(ms, 95), median / baseline, dbMean, compared);
             }
             report.put("results", results);
-            if (suites.contains("fhir")) report.put("export", export(base));
+            if (suites.contains("fhir") && !skipExport) report.put("export", export(base));
             report.put("cores", Runtime.getRuntime().availableProcessors());
             System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         }
@@ -238,6 +255,15 @@ public class ApiBenchCommand implements Callable<Integer> {
     /** Time spent in the graph's named read queries so far (GraphReader's timers), in seconds. */
     private static double dbSeconds(MeterRegistry meters) {
         return meters.find("caregraph.graph.reads").timers().stream().mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
+    }
+
+    /** Per named query: calls and seconds so far. */
+    private static Map<String, double[]> dbByQuery(MeterRegistry meters) {
+        Map<String, double[]> out = new java.util.TreeMap<>();
+        for (var t : meters.find("caregraph.graph.reads").timers())
+            out.merge(t.getId().getTag("query"), new double[] {t.count(), t.totalTime(TimeUnit.SECONDS)},
+                    (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+        return out;
     }
 
     private static Case graphql(String base, String name, IntFunction<Map<String, Object>> body) {

@@ -245,6 +245,10 @@ class FhirSearchTest extends GraphTest {
         } finally {
             search.scanMinCandidates(1000);
         }
+        // the counts start at the code (or the patient) and leave out the deleted one without reading its properties
+        assertThat(get("Condition?code=http://scan|common&_count=5").get("total").asInt()).isEqualTo(common.size());
+        assertThat(get("Condition?code=common&_count=5").get("total").asInt()).isEqualTo(common.size());
+        assertThat(get("Condition?subject=Patient/sp-p1&code=http://scan|common").get("total").asInt()).isEqualTo(common.size());
     }
 
     /** The ids of every page of a search, following the next links; every page has matches. */
