@@ -251,13 +251,17 @@ public final class AccessContext {
     }
 
     /**
-     * The {@code $access} parameter of every named query: {@code all} (no restriction: the query's filter is one
+     * The {@code $access} parameter of every named query: {@code all} (every resource visible: the query's filter is one
      * boolean), or {@code rules}: type (or '*') → {@code {patients, categories}} for the types the caller may read or
      * search (null members: no limit). See cypher/security/visible.cypher.
      */
     public Map<String, Object> cypherParameter() {
         Map<String, Object> p = new HashMap<>();
-        p.put("all", rules == null);
+        // a wildcard rule without patient or category limits lets every resource through (system/*.rs): the filter is
+        // then one boolean too, instead of reading each candidate's type from its property chain
+        TypeRule any = rules == null ? null : rules.get("*");
+        p.put("all", rules == null || any != null && any.patients() == null && any.categories() == null
+                && (any.actions().contains(Action.READ) || any.actions().contains(Action.SEARCH)));
         Map<String, Object> visible = new HashMap<>();
         if (rules != null) {
             for (String type : rules.keySet()) {
